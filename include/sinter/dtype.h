@@ -1,0 +1,197 @@
+// Element types, their C++ representations, and PyTorch's type-promotion rules.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <ostream>
+#include <string_view>
+#include <type_traits>
+
+namespace sinter {
+
+enum class DType : uint8_t { Byte, Char, Short, Int, Long, Half, Float, Double, Bool, BFloat16 };
+constexpr int kNumDTypes = 10;
+
+// LibTorch-style names.
+constexpr DType kByte = DType::Byte, kUInt8 = DType::Byte, kChar = DType::Char, kInt8 = DType::Char,
+                kShort = DType::Short, kInt16 = DType::Short, kInt = DType::Int, kInt32 = DType::Int,
+                kLong = DType::Long, kInt64 = DType::Long, kHalf = DType::Half, kFloat16 = DType::Half,
+                kFloat = DType::Float, kFloat32 = DType::Float, kDouble = DType::Double,
+                kFloat64 = DType::Double, kBool = DType::Bool, kBFloat16 = DType::BFloat16;
+using ScalarType = DType;
+
+/// IEEE 754 binary16, stored as bits; arithmetic happens in float.
+struct Half {
+  uint16_t x = 0;
+  Half() = default;
+  Half(float f) : x(from_float(f)) {}
+  operator float() const { return to_float(x); }
+  static uint16_t from_float(float f) {
+    uint32_t b;
+    std::memcpy(&b, &f, 4);
+    uint32_t sign = (b >> 16) & 0x8000u;
+    uint32_t absb = b & 0x7fffffffu;
+    if (absb >= 0x7f800000u) return uint16_t(sign | 0x7c00u | (absb > 0x7f800000u ? 0x200u : 0u));
+    if (absb >= 0x477ff000u) return uint16_t(sign | 0x7c00u);  // overflow -> inf
+    if (absb < 0x38800000u) {  // subnormal or zero in half
+      float a;
+      std::memcpy(&a, &absb, 4);
+      // scale so that half subnormal lsb (2^-24) becomes 1, round to nearest even
+      float r = a * 16777216.0f;
+      uint32_t m = static_cast<uint32_t>(std::nearbyint(r));
+      return uint16_t(sign | m);
+    }
+    uint32_t e = ((absb >> 23) - 112) << 10;
+    uint32_t m = (absb >> 13) & 0x3ffu;
+    uint32_t h = e | m;
+    uint32_t rem = absb & 0x1fffu;
+    if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;
+    return uint16_t(sign | h);
+  }
+  static float to_float(uint16_t h) {
+    uint32_t sign = uint32_t(h & 0x8000u) << 16;
+    uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+    uint32_t b;
+    if (e == 0) {
+      float f = std::ldexp(float(m), -24);
+      std::memcpy(&b, &f, 4);
+      b |= sign;
+    } else if (e == 31) {
+      b = sign | 0x7f800000u | (m << 13);
+    } else {
+      b = sign | ((e + 112) << 23) | (m << 13);
+    }
+    float f;
+    std::memcpy(&f, &b, 4);
+    return f;
+  }
+};
+
+/// bfloat16: the top 16 bits of a float, rounded to nearest even.
+struct BFloat16 {
+  uint16_t x = 0;
+  BFloat16() = default;
+  BFloat16(float f) {
+    uint32_t b;
+    std::memcpy(&b, &f, 4);
+    if ((b & 0x7fffffffu) > 0x7f800000u) { x = uint16_t((b >> 16) | 0x40u); return; }
+    b += 0x7fffu + ((b >> 16) & 1u);
+    x = uint16_t(b >> 16);
+  }
+  operator float() const {
+    uint32_t b = uint32_t(x) << 16;
+    float f;
+    std::memcpy(&f, &b, 4);
+    return f;
+  }
+};
+
+template <class T> struct type_tag { using type = T; };
+
+template <class T> struct dtype_of;
+template <> struct dtype_of<uint8_t> { static constexpr DType value = DType::Byte; };
+template <> struct dtype_of<int8_t> { static constexpr DType value = DType::Char; };
+template <> struct dtype_of<int16_t> { static constexpr DType value = DType::Short; };
+template <> struct dtype_of<int32_t> { static constexpr DType value = DType::Int; };
+template <> struct dtype_of<int64_t> { static constexpr DType value = DType::Long; };
+template <> struct dtype_of<Half> { static constexpr DType value = DType::Half; };
+template <> struct dtype_of<float> { static constexpr DType value = DType::Float; };
+template <> struct dtype_of<double> { static constexpr DType value = DType::Double; };
+template <> struct dtype_of<bool> { static constexpr DType value = DType::Bool; };
+template <> struct dtype_of<BFloat16> { static constexpr DType value = DType::BFloat16; };
+template <class T> constexpr DType dtype_of_v = dtype_of<T>::value;
+
+/// Type used for arithmetic on T: float for half types, T otherwise.
+template <class T> struct acc_type { using type = T; };
+template <> struct acc_type<Half> { using type = float; };
+template <> struct acc_type<BFloat16> { using type = float; };
+template <class T> using compute_t = typename acc_type<T>::type;
+
+template <class T> constexpr bool is_reduced_float_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+template <class T> constexpr bool is_float_type_v = std::is_floating_point_v<T> || is_reduced_float_v<T>;
+
+inline std::size_t element_size(DType t) {
+  switch (t) {
+    case DType::Byte: case DType::Char: case DType::Bool: return 1;
+    case DType::Short: case DType::Half: case DType::BFloat16: return 2;
+    case DType::Int: case DType::Float: return 4;
+    case DType::Long: case DType::Double: return 8;
+  }
+  return 0;
+}
+inline bool is_floating_point(DType t) {
+  return t == DType::Half || t == DType::Float || t == DType::Double || t == DType::BFloat16;
+}
+inline bool is_integral(DType t, bool include_bool = false) {
+  return (t == DType::Bool && include_bool) || t == DType::Byte || t == DType::Char ||
+         t == DType::Short || t == DType::Int || t == DType::Long;
+}
+/// PyTorch-style name: "float32", "int64", "bool", ...
+std::string_view dtype_name(DType t);
+/// LibTorch's name: "Float", "Long", ...
+std::string_view dtype_torch_name(DType t);
+inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_name(t); }
+
+/// The dtype two tensors promote to (PyTorch's promote_types).
+DType promote_types(DType a, DType b);
+
+/// The process-wide default floating dtype (float32 unless changed).
+DType default_dtype();
+void set_default_dtype(DType t);
+
+/// Calls f(type_tag<T>{}) with T the C++ type of `t`.
+template <class F>
+decltype(auto) visit_dtype(DType t, F&& f) {
+  switch (t) {
+    case DType::Byte: return f(type_tag<uint8_t>{});
+    case DType::Char: return f(type_tag<int8_t>{});
+    case DType::Short: return f(type_tag<int16_t>{});
+    case DType::Int: return f(type_tag<int32_t>{});
+    case DType::Long: return f(type_tag<int64_t>{});
+    case DType::Half: return f(type_tag<Half>{});
+    case DType::Float: return f(type_tag<float>{});
+    case DType::Double: return f(type_tag<double>{});
+    case DType::Bool: return f(type_tag<bool>{});
+    case DType::BFloat16: return f(type_tag<BFloat16>{});
+  }
+  return f(type_tag<float>{});
+}
+
+/// Like visit_dtype, for floating dtypes only (others throw DTypeError naming `op`).
+template <class F>
+decltype(auto) visit_float_dtype(DType t, const char* op, F&& f) {
+  switch (t) {
+    case DType::Half: return f(type_tag<Half>{});
+    case DType::Float: return f(type_tag<float>{});
+    case DType::Double: return f(type_tag<double>{});
+    case DType::BFloat16: return f(type_tag<BFloat16>{});
+    default: break;
+  }
+  void throw_dtype_not_supported(const char* op, DType t, const char* what);
+  throw_dtype_not_supported(op, t, "floating point");
+  return f(type_tag<float>{});
+}
+
+/// Converts between element types the way PyTorch casts (float->int truncates, ->bool is != 0).
+template <class To, class From>
+inline To cast(From v) {
+  if constexpr (std::is_same_v<To, From>) {
+    return v;
+  } else if constexpr (std::is_same_v<To, bool>) {
+    return static_cast<compute_t<From>>(v) != compute_t<From>(0);
+  } else if constexpr (is_reduced_float_v<To>) {
+    return To(static_cast<float>(static_cast<compute_t<From>>(v)));
+  } else if constexpr (is_reduced_float_v<From>) {
+    return cast<To>(static_cast<float>(v));
+  } else if constexpr (std::is_integral_v<To> && std::is_floating_point_v<From>) {
+    // Out-of-range float->int is undefined in C++; go through int64 like PyTorch's kernels do.
+    if (!(v == v)) return To(0);
+    if (v >= 9.2233720368547758e18 || v <= -9.2233720368547758e18) return To(std::numeric_limits<int64_t>::min());
+    return static_cast<To>(static_cast<int64_t>(v));
+  } else {
+    return static_cast<To>(v);
+  }
+}
+
+}  // namespace sinter

@@ -1,0 +1,17 @@
+// Everything sinter offers, in one include.
+#pragma once
+#include "sinter/autograd.h"
+#include "sinter/dtype.h"
+#include "sinter/error.h"
+#include "sinter/ops/binary.h"
+#include "sinter/ops/factory.h"
+#include "sinter/ops/index.h"
+#include "sinter/ops/linalg.h"
+#include "sinter/ops/loss.h"
+#include "sinter/ops/nn.h"
+#include "sinter/ops/reduce.h"
+#include "sinter/ops/shape.h"
+#include "sinter/ops/unary.h"
+#include "sinter/scalar.h"
+#include "sinter/tensor.h"
+#include "sinter/threading.h"

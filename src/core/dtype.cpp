@@ -1,0 +1,116 @@
+#include "sinter/dtype.h"
+
+#include <atomic>
+#include <sstream>
+
+#include "sinter/device.h"
+#include "sinter/error.h"
+#include "sinter/scalar.h"
+
+namespace sinter {
+
+std::string_view dtype_name(DType t) {
+  switch (t) {
+    case DType::Byte: return "uint8";
+    case DType::Char: return "int8";
+    case DType::Short: return "int16";
+    case DType::Int: return "int32";
+    case DType::Long: return "int64";
+    case DType::Half: return "float16";
+    case DType::Float: return "float32";
+    case DType::Double: return "float64";
+    case DType::Bool: return "bool";
+    case DType::BFloat16: return "bfloat16";
+  }
+  return "?";
+}
+
+std::string_view dtype_torch_name(DType t) {
+  switch (t) {
+    case DType::Byte: return "Byte";
+    case DType::Char: return "Char";
+    case DType::Short: return "Short";
+    case DType::Int: return "Int";
+    case DType::Long: return "Long";
+    case DType::Half: return "Half";
+    case DType::Float: return "Float";
+    case DType::Double: return "Double";
+    case DType::Bool: return "Bool";
+    case DType::BFloat16: return "BFloat16";
+  }
+  return "?";
+}
+
+DType promote_types(DType a, DType b) {
+  if (a == b) return a;
+  if (a == DType::Bool) return b;
+  if (b == DType::Bool) return a;
+  bool fa = is_floating_point(a), fb = is_floating_point(b);
+  if (fa && !fb) return a;
+  if (fb && !fa) return b;
+  if (fa && fb) {
+    if ((a == DType::Half && b == DType::BFloat16) || (a == DType::BFloat16 && b == DType::Half)) return DType::Float;
+    return element_size(a) >= element_size(b) ? a : b;
+  }
+  // both integral
+  if (a == DType::Byte || b == DType::Byte) {
+    DType other = a == DType::Byte ? b : a;
+    if (other == DType::Char) return DType::Short;
+    return other;
+  }
+  return element_size(a) >= element_size(b) ? a : b;
+}
+
+static std::atomic<DType> g_default_dtype{DType::Float};
+DType default_dtype() { return g_default_dtype.load(std::memory_order_relaxed); }
+void set_default_dtype(DType t) {
+  SINTER_CHECK(t == DType::Float || t == DType::Double, DTypeError,
+               "set_default_dtype: only float32 and float64 can be the default, got ", dtype_name(t));
+  g_default_dtype.store(t);
+}
+
+void throw_dtype_not_supported(const char* op, DType t, const char* what) {
+  throw DTypeError(detail::str_cat(op, ": expected a ", what, " dtype, got ", dtype_name(t)));
+}
+
+DType Scalar::dtype() const {
+  switch (kind_) {
+    case Kind::Int: return DType::Long;
+    case Kind::Float: return default_dtype();
+    case Kind::Bool: return DType::Bool;
+  }
+  return DType::Long;
+}
+
+std::ostream& operator<<(std::ostream& os, const Scalar& s) {
+  switch (s.kind()) {
+    case Scalar::Kind::Int: return os << s.to_long();
+    case Scalar::Kind::Float: return os << s.to_double();
+    case Scalar::Kind::Bool: return os << (s.to_bool() ? "True" : "False");
+  }
+  return os;
+}
+
+Device::Device(const std::string& s) {
+  if (s == "cpu") { type = DeviceType::CPU; return; }
+  if (s.rfind("cuda", 0) == 0) {
+    type = DeviceType::CUDA;
+    if (s.size() > 5 && s[4] == ':') {
+      try { index = static_cast<int16_t>(std::stoi(s.substr(5))); } catch (...) {
+        throw ValueError("Device: invalid device string '" + s + "'");
+      }
+    } else if (s.size() != 4) {
+      throw ValueError("Device: invalid device string '" + s + "'");
+    }
+    return;
+  }
+  throw ValueError("Device: invalid device string '" + s + "' (expected cpu, cuda or cuda:N)");
+}
+
+std::string Device::str() const {
+  std::string r = type == DeviceType::CPU ? "cpu" : "cuda";
+  if (index >= 0) r += ":" + std::to_string(index);
+  return r;
+}
+
+}  // namespace sinter

@@ -1,0 +1,139 @@
+// Printing like PyTorch: tensor([[1., 2.], [3., 4.]], dtype=torch.float64, requires_grad=True)
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "sinter/autograd.h"
+
+namespace sinter {
+
+namespace {
+
+constexpr int64_t kThreshold = 1000;  // summarise above this many elements
+constexpr int64_t kEdge = 3;
+
+double value_at(const Tensor& t, int64_t off) {
+  return visit_dtype(t.dtype(), [&](auto tag) -> double {
+    using T = typename decltype(tag)::type;
+    return static_cast<double>(static_cast<compute_t<T>>(static_cast<const T*>(t.data_ptr())[off]));
+  });
+}
+
+struct Formatter {
+  bool is_float = false, is_bool = false, sci = false, int_mode = false;
+  int width = 1;
+  int precision = 4;
+
+  std::string fmt(double v) const {
+    char buf[64];
+    if (is_bool) return v != 0 ? "True" : "False";
+    if (!is_float) {
+      std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+    } else if (std::isnan(v)) {
+      return "nan";
+    } else if (std::isinf(v)) {
+      return v > 0 ? "inf" : "-inf";
+    } else if (sci) {
+      std::snprintf(buf, sizeof buf, "%.*e", precision, v);
+    } else if (int_mode) {
+      std::snprintf(buf, sizeof buf, "%.0f.", v);
+    } else {
+      std::snprintf(buf, sizeof buf, "%.*f", precision, v);
+    }
+    return buf;
+  }
+};
+
+void collect(const Tensor& t, int64_t dim, int64_t off, bool summarize, std::vector<double>& vals) {
+  if (dim == t.dim()) {
+    vals.push_back(value_at(t, off));
+    return;
+  }
+  int64_t n = t.size(dim);
+  for (int64_t i = 0; i < n; ++i) {
+    if (summarize && n > 2 * kEdge && i == kEdge) i = n - kEdge;
+    collect(t, dim + 1, off + i * t.stride(dim), summarize, vals);
+  }
+}
+
+void emit(std::ostream& os, const Tensor& t, int64_t dim, int64_t off, bool summarize, const Formatter& f, int indent) {
+  if (dim == t.dim()) {
+    std::string s = f.fmt(value_at(t, off));
+    os << std::string(static_cast<size_t>(std::max<int>(0, f.width - static_cast<int>(s.size()))), ' ') << s;
+    return;
+  }
+  os << "[";
+  int64_t n = t.size(dim);
+  for (int64_t i = 0; i < n; ++i) {
+    if (summarize && n > 2 * kEdge && i == kEdge) {
+      os << (dim + 1 == t.dim() ? "..." : "...");
+      if (dim + 1 == t.dim()) os << ", ";
+      else os << ",\n" << std::string(static_cast<size_t>(indent + 1), ' ');
+      i = n - kEdge;
+    }
+    emit(os, t, dim + 1, off + i * t.stride(dim), summarize, f, indent + 1);
+    if (i + 1 < n) {
+      if (dim + 1 == t.dim()) os << ", ";
+      else os << "," << std::string(static_cast<size_t>(t.dim() - dim - 1), '\n') << std::string(static_cast<size_t>(indent + 1), ' ');
+    }
+  }
+  os << "]";
+}
+
+}  // namespace
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t) {
+  if (!t.defined()) return os << "[ Tensor (undefined) ]";
+  std::ostringstream body;
+  bool summarize = t.numel() > kThreshold;
+  Formatter f;
+  f.is_float = t.is_floating_point();
+  f.is_bool = t.dtype() == kBool;
+  std::vector<double> vals;
+  if (t.numel() > 0) collect(t, 0, 0, summarize, vals);
+  if (f.is_float) {
+    double mx = 0, mn = INFINITY;
+    bool all_int = true;
+    for (double v : vals) {
+      if (!std::isfinite(v)) continue;
+      all_int &= v == std::nearbyint(v);
+      mx = std::max(mx, std::fabs(v));
+      if (v != 0) mn = std::min(mn, std::fabs(v));
+    }
+    f.int_mode = all_int;
+    if (!all_int && (mx >= 1e8 || (mn < 1e-4 && mn != INFINITY) || (mn != INFINITY && mx / mn > 1000 && mx > 1e3)))
+      f.sci = true;
+    if (all_int && mx >= 1e8) {
+      f.sci = true;
+      f.int_mode = false;
+    }
+  }
+  for (double v : vals) f.width = std::max(f.width, static_cast<int>(f.fmt(v).size()));
+  body << "tensor(";
+  if (t.numel() == 0 && t.dim() > 0) {
+    body << "[]";
+  } else {
+    emit(body, t, 0, 0, summarize, f, 7);
+  }
+  std::string tail;
+  bool default_type = t.dtype() == default_dtype() || t.dtype() == kLong || t.dtype() == kBool;
+  if (t.numel() == 0 && t.dim() != 1) tail += ", size=" + shape_str(t.sizes());
+  if (!default_type) tail += std::string(", dtype=torch.") + std::string(dtype_name(t.dtype()));
+  if (t.requires_grad()) {
+    if (t.grad_fn()) tail += ", grad_fn=<" + t.grad_fn()->name() + ">";
+    else tail += ", requires_grad=True";
+  }
+  os << body.str() << tail << ")";
+  return os;
+}
+
+std::string Tensor::toString() const {
+  std::ostringstream os;
+  os << *this;
+  return os.str();
+}
+
+void Tensor::print() const { std::cout << *this << std::endl; }
+
+}  // namespace sinter
