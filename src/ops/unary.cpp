@@ -35,6 +35,34 @@ TensorList neg_backward(BackwardCtx&, const TensorList& g) { return {-g[0]}; }
 OpDef& neg_op = def("neg").input("self").set_meta(neg_meta).set_cpu(neg_kernel).set_backward(neg_backward, kSaveNone)
                     .set_onnx("Neg");
 
+// abs
+void abs_kernel(const OpCall& c) {
+  unary_same(c, [](auto tag) {
+    using T = typename decltype(tag)::type;
+    return [](T v) {
+      if constexpr (std::is_same_v<T, bool> || std::is_unsigned_v<T>) return v;
+      else return T(compute_t<T>(v) < 0 ? -compute_t<T>(v) : compute_t<T>(v));
+    };
+  });
+}
+TensorList abs_backward(BackwardCtx& c, const TensorList& g) { return {g[0] * c.input(0).sign()}; }
+OpDef& abs_op = def("abs").input("self").set_meta(unary_meta).set_cpu(abs_kernel).set_backward(abs_backward).set_onnx("Abs");
+
+// sign
+void sign_kernel(const OpCall& c) {
+  unary_same(c, [](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = compute_t<T>;
+    return [](T v) {
+      if constexpr (std::is_same_v<T, bool>) return v;
+      else return T(A((A(v) > A(0)) - (A(v) < A(0))));
+    };
+  });
+}
+TensorList sign_backward(BackwardCtx&, const TensorList& g) { return {zeros_like(g[0])}; }
+OpDef& sign_op = def("sign").input("self").set_meta(unary_meta).set_cpu(sign_kernel).set_backward(sign_backward, kSaveNone)
+                     .set_onnx("Sign");
+
 // isfinite (bool output, no gradient)
 void bool_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
   unary_meta(c, out, n);
@@ -57,6 +85,10 @@ OpDef& isfinite_op = def("isfinite").input("self").set_meta(bool_meta).set_cpu(i
 Tensor neg(const Tensor& x) { return ops::call(ops::neg_op, {x}); }
 Tensor operator-(const Tensor& x) { return neg(x); }
 Tensor Tensor::neg() const { return sinter::neg(*this); }
+Tensor abs(const Tensor& x) { return ops::call(ops::abs_op, {x}); }
+Tensor Tensor::abs() const { return sinter::abs(*this); }
+Tensor sign(const Tensor& x) { return ops::call(ops::sign_op, {x}); }
+Tensor Tensor::sign() const { return sinter::sign(*this); }
 Tensor isfinite(const Tensor& x) { return ops::call(ops::isfinite_op, {x}); }
 Tensor Tensor::isfinite() const { return sinter::isfinite(*this); }
 
