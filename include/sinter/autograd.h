@@ -6,7 +6,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -51,9 +50,10 @@ struct Node : std::enable_shared_from_this<Node> {
   /// Hooks on the gradient of output k (registered through Tensor::register_hook).
   std::vector<std::pair<uint32_t, PreHook>> pre_hooks;
   uint64_t sequence_nr;
-  /// Set in anomaly mode: which forward op and which user source line created the node.
+  /// Set in anomaly mode: which forward op created the node, and the call stack of that call
+  /// (resolved to the user's source line only when an anomaly is reported).
   std::string anomaly_op;
-  std::source_location anomaly_where;
+  std::vector<void*> anomaly_stack;
   bool anomaly_recorded = false;
 };
 
@@ -111,16 +111,10 @@ class DetectAnomalyGuard {
   bool prev_;
 };
 
-/// The user's source line of the op call being dispatched on this thread (anomaly mode).
-/// Public functions take a defaulted std::source_location; an OpLocation scope records it.
-struct OpLocation {
-  explicit OpLocation(const std::source_location& loc);
-  ~OpLocation();
-  static const std::source_location* current();
-
- private:
-  const std::source_location* prev_;
-};
+/// Captures the current call stack (anomaly mode) and names the first frame outside sinter
+/// as "function at file:line" (falls back to the symbol name when no debug info is present).
+std::vector<void*> capture_call_stack();
+std::string describe_user_frame(const std::vector<void*>& stack);
 
 namespace autograd {
 

@@ -6,10 +6,10 @@
 #include <memory>
 #include <optional>
 #include <ostream>
-#include <source_location>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -133,8 +133,17 @@ class Tensor {
   void retain_grad() const;
   bool retains_grad() const;
   /// hook(grad) may return a replacement gradient, or an undefined Tensor to keep it.
-  unsigned register_hook(std::function<Tensor(const Tensor&)> hook) const;
-  unsigned register_hook(std::function<void(const Tensor&)> hook) const;
+  template <class F>
+  unsigned register_hook(F&& hook) const {
+    if constexpr (std::is_void_v<std::invoke_result_t<F&, const Tensor&>>)
+      return register_hook_impl([h = std::forward<F>(hook)](const Tensor& g) mutable {
+        h(g);
+        return Tensor();
+      });
+    else
+      return register_hook_impl(std::function<Tensor(const Tensor&)>(std::forward<F>(hook)));
+  }
+  unsigned register_hook_impl(std::function<Tensor(const Tensor&)> hook) const;
   Tensor data() const { return detach(); }
 
   // --- conversion, copies ---------------------------------------------------------------

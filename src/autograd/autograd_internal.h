@@ -13,6 +13,8 @@ void set_history(const Tensor& t, const std::shared_ptr<Node>& fn, uint32_t nr);
 AutogradMeta& meta(const Tensor& t);
 /// Records metadata of output `t` on `fn`.
 OutputMeta output_meta_of(const Tensor& t);
+/// True while the engine runs backward functions on this thread.
+bool in_backward();
 /// Throws an AutogradError if `t` has NaN/Inf (anomaly mode).
 void check_finite(const Tensor& t, const std::string& what, const Node* node);
 

@@ -24,18 +24,14 @@ static std::atomic<bool> g_anomaly{false};
 bool AnomalyMode::is_enabled() { return g_anomaly.load(std::memory_order_relaxed); }
 void AnomalyMode::set_enabled(bool e) { g_anomaly.store(e); }
 
-static thread_local const std::source_location* t_op_location = nullptr;
-OpLocation::OpLocation(const std::source_location& loc) : prev_(t_op_location) {
-  if (!prev_) t_op_location = &loc;  // the outermost public call is the user's line
-}
-OpLocation::~OpLocation() { t_op_location = prev_; }
-const std::source_location* OpLocation::current() { return t_op_location; }
-
 static thread_local uint64_t t_sequence_nr = 0;
 Node::Node() : sequence_nr(t_sequence_nr++) {}
 Node::~Node() = default;
 
 namespace autograd::detail {
+
+static thread_local int t_backward_depth = 0;
+bool in_backward() { return t_backward_depth > 0; }
 
 AutogradMeta& meta(const Tensor& t) {
   auto& m = t.impl()->autograd;
@@ -102,12 +98,9 @@ void check_finite(const Tensor& t, const std::string& what, const Node* node) {
   if (!bad) return;
   std::string msg = "Anomaly detected: " + what + " contains NaN or Inf";
   if (node && node->anomaly_recorded) {
-    msg += "; the forward op '" + node->anomaly_op + "'";
-    if (node->anomaly_where.line() != 0)
-      msg += sinter::detail::str_cat(" was called at ", node->anomaly_where.file_name(), ":",
-                                     node->anomaly_where.line(), " (in ", node->anomaly_where.function_name(), ")");
+    msg += "; the forward op '" + node->anomaly_op + "' was called from " + describe_user_frame(node->anomaly_stack);
   } else if (!node) {
-    if (auto* loc = OpLocation::current()) msg += sinter::detail::str_cat(" (called at ", loc->file_name(), ":", loc->line(), ")");
+    msg += "; called from " + describe_user_frame(capture_call_stack());
   }
   throw AutogradError(msg);
 }
@@ -200,6 +193,10 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList root_grads, b
   ready.push(root.get());
 
   AutoGradMode mode(create_graph);
+  struct Depth {
+    Depth() { ++t_backward_depth; }
+    ~Depth() { --t_backward_depth; }
+  } depth;
   while (!ready.empty()) {
     Node* n = ready.top();
     ready.pop();
@@ -395,7 +392,7 @@ bool Tensor::retains_grad() const {
   return m && m->retains_grad;
 }
 
-unsigned Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
+unsigned Tensor::register_hook_impl(std::function<Tensor(const Tensor&)> hook) const {
   SINTER_CHECK(requires_grad(), AutogradError,
                "register_hook: cannot register a hook on a tensor that doesn't require gradient");
   auto& m = autograd::detail::meta(*this);
@@ -405,13 +402,6 @@ unsigned Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const 
   }
   m.leaf_hooks.push_back(std::move(hook));
   return static_cast<unsigned>(m.leaf_hooks.size() - 1);
-}
-
-unsigned Tensor::register_hook(std::function<void(const Tensor&)> hook) const {
-  return register_hook(std::function<Tensor(const Tensor&)>([h = std::move(hook)](const Tensor& g) {
-    h(g);
-    return Tensor();
-  }));
 }
 
 // ---- custom functions ---------------------------------------------------------------------

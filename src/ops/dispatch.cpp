@@ -85,7 +85,7 @@ std::shared_ptr<OpNode> make_node(const OpDef& op, std::span<const Tensor> in, c
   }
   if (AnomalyMode::is_enabled()) {
     node->anomaly_op = op.name;
-    if (auto* loc = OpLocation::current()) node->anomaly_where = *loc;
+    node->anomaly_stack = capture_call_stack();
     node->anomaly_recorded = true;
   }
   return node;
@@ -104,6 +104,7 @@ void attach_outputs(const std::shared_ptr<OpNode>& node, Outputs& outs) {
 }
 
 void anomaly_check(const OpDef& op, const Outputs& outs) {
+  if (autograd::detail::in_backward()) return;  // the engine checks what backward functions return
   for (size_t i = 0; i < outs.n; ++i)
     if (outs.t[i].defined() && is_floating_point(outs.t[i].dtype()))
       autograd::detail::check_finite(outs.t[i], "forward op '" + op.name + "' output " + std::to_string(i), nullptr);

@@ -4,7 +4,6 @@
 #include <array>
 #include <functional>
 #include <memory>
-#include <source_location>
 #include <span>
 #include <string>
 #include <string_view>

@@ -1,0 +1,67 @@
+# sinter — the two set-up commands on a fresh Debian machine:
+#   make demo   installs missing packages, builds, runs the end-to-end demo
+#   make test   installs missing packages, builds, runs the whole test suite (ctest)
+# Also: make bench (Release benchmarks, PyTorch side by side), make test-asan (ASan+UBSan),
+#       make install PREFIX=DIR.
+
+BUILD     ?= build
+ASAN_BUILD ?= build-asan
+JOBS      ?= 2
+PREFIX    ?= /usr/local
+CMAKE_FLAGS ?=
+
+# Debian packages the build, the tests and the benchmarks use.
+APT_PACKAGES := cmake ninja-build g++ ccache pkg-config libdnnl-dev libhwy-dev libgtest-dev \
+                libbenchmark-dev nlohmann-json3-dev zlib1g-dev python3 python3-numpy python3-torch
+BENCH_PACKAGES := libtorch-dev
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps deps-bench configure build test test-asan demo bench install clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES) $(EXTRA_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+deps-bench:
+	@$(MAKE) --no-print-directory deps EXTRA_PACKAGES="$(BENCH_PACKAGES)"
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+configure: deps $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1 -g" \
+	  -DSINTER_SANITIZE=ON -DSINTER_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+
+test-asan: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j$(JOBS)
+
+demo: build
+	$(BUILD)/bin/regression
+
+bench: deps-bench build
+	cmake --build $(BUILD) -j$(JOBS) --target benchmarks
+	python3 bench/run.py --build $(BUILD) --out BENCHMARKS.md
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,99 @@
+"""`make bench`: runs sinter's benchmarks and their anchors in one session and writes the table.
+
+Anchors: PyTorch (Debian python3-torch, same thread count), the same LibTorch-shaped C++ source
+compiled against Debian's libtorch, the machine's measured FMA peak and a STREAM-style triad."""
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+
+
+def run_json(cmd, env):
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    res = {}
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            d = json.loads(line)
+            res[d["name"]] = d
+    return res
+
+
+def fmt(v):
+    if v is None:
+        return "—"
+    return f"{v:.3g}" if v < 100 else f"{v:.0f}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--out", default="BENCHMARKS.md")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args()
+    env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), SINTER_NUM_THREADS=str(a.threads))
+    q = ["--quick"] if a.quick else []
+    b = os.path.join(a.build, "bin")
+    sinter = run_json([os.path.join(b, "core_bench")] + q, env)
+    torch = run_json(["/usr/bin/python3", "bench/torch_bench.py", "--threads", str(a.threads)] + q, env)
+    compat_s = run_json([os.path.join(b, "compat_bench_sinter")], env)
+    lt_path = os.path.join(b, "compat_bench_libtorch")
+    compat_t = run_json([lt_path], env) if os.path.exists(lt_path) else {}
+
+    def v(d, k):
+        return d[k]["value"] if k in d else None
+
+    peak = v(sinter, "fma_peak")
+    triad = v(sinter, "triad_16M")
+    rows = []
+    # (what, sinter value, unit, anchor name, anchor value, ratio orientation: True = higher is better)
+    rows.append(("eager add, 16 elements (µs)", v(compat_s, "eager_add16"), "LibTorch 1.13, same source", v(compat_t, "eager_add16"), False))
+    rows.append(("autograd per op, 1000-op chain fwd+bwd (µs)", v(compat_s, "autograd_per_op"), "LibTorch 1.13, same source", v(compat_t, "autograd_per_op"), False))
+    rows.append(("add 16M floats (GB/s)", v(sinter, "add_16M"), "STREAM triad", triad, True))
+    rows.append(("sum 16M floats (GB/s)", v(sinter, "sum_16M"), "STREAM triad", triad, True))
+    rows.append(("add 16M floats (GB/s)", v(sinter, "add_16M"), "PyTorch 1.13", v(torch, "add_16M"), True))
+    rows.append(("sum 16M floats (GB/s)", v(sinter, "sum_16M"), "PyTorch 1.13", v(torch, "sum_16M"), True))
+    rows.append(("softmax 32x1000 (µs)", v(compat_s, "softmax_32x1000"), "LibTorch 1.13, same source", v(compat_t, "softmax_32x1000"), False))
+    for n in (256, 1024, 2048):
+        k = f"matmul_{n}"
+        rows.append((f"matmul N={n} (GFLOP/s)", v(sinter, k), "FMA peak", peak, True))
+        rows.append((f"matmul N={n} (GFLOP/s)", v(sinter, k), "PyTorch 1.13", v(torch, k), True))
+    rows.append(("conv2d 3x3 64→64 56x56 b32 fwd (GFLOP/s)", v(sinter, "conv2d_fwd"), "PyTorch 1.13", v(torch, "conv2d_fwd"), True))
+    rows.append(("conv2d same, fwd+bwd (GFLOP/s)", v(sinter, "conv2d_fwd_bwd"), "PyTorch 1.13", v(torch, "conv2d_fwd_bwd"), True))
+
+    lines = ["| benchmark | sinter | anchor | anchor value | sinter vs anchor |", "| --- | --- | --- | --- | --- |"]
+    for what, s, anchor, av, higher in rows:
+        if s is None:
+            continue
+        ratio = "—"
+        if av:
+            r = s / av if higher else av / s
+            ratio = f"{r:.2f}x" if higher else f"{r:.2f}x " + ("faster" if r >= 1 else "slower")
+        lines.append(f"| {what} | {fmt(s)} | {anchor} | {fmt(av)} | {ratio} |")
+    table = "\n".join(lines)
+    print(table)
+    cpu = subprocess.run(["sh", "-c", "lscpu | grep 'Model name' | sed 's/.*: *//'"], capture_output=True, text=True).stdout.strip()
+    doc = f"""# Benchmarks
+
+Latest figures from `make bench` ({datetime.date.today().isoformat()}, {cpu}, {a.threads} threads,
+FMA peak measured in the same run: {fmt(peak)} GFLOP/s; STREAM-style triad: {fmt(triad)} GB/s).
+Each figure is the median of repeated runs; the machines are shared and noisy, so compare ratios
+taken in one run. Ratios are sinter / anchor for throughput and anchor / sinter for times
+(so > 1 means sinter is ahead).
+
+{table}
+
+Command: `make bench` (runs `python3 bench/run.py --build build --out BENCHMARKS.md`).
+"""
+    with open(a.out + ".tmp", "w") as f:
+        f.write(doc)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(a.out + ".tmp", a.out)
+
+
+if __name__ == "__main__":
+    main()
