@@ -168,7 +168,10 @@ static void check_out(const OpDef& op, const OutSpec& spec, const Tensor& out, b
 }
 
 Tensor& call_inplace(const OpDef& op, Tensor& self, std::initializer_list<Tensor> inputs, const Attrs& attrs_in) {
-  std::span<const Tensor> in(inputs.begin(), inputs.size());
+  return call_inplace(op, self, std::span<const Tensor>(inputs.begin(), inputs.size()), attrs_in);
+}
+
+Tensor& call_inplace(const OpDef& op, Tensor& self, std::span<const Tensor> in, const Attrs& attrs_in) {
   Attrs filled;
   const Attrs& attrs = with_defaults(op, attrs_in, filled);
   std::array<OutSpec, kMaxOutputs> specs;

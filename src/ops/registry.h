@@ -166,6 +166,8 @@ Tensor call(const OpDef& op, std::initializer_list<Tensor> inputs, const Attrs& 
 Outputs call_multi(const OpDef& op, std::initializer_list<Tensor> inputs, const Attrs& attrs = {});
 /// In-place: writes the result into `self` (= inputs[0]); checks shape and dtype castability.
 Tensor& call_inplace(const OpDef& op, Tensor& self, std::initializer_list<Tensor> inputs, const Attrs& attrs = {});
+/// Same, for ops with a runtime-sized input list (index_put_ with several index tensors).
+Tensor& call_inplace(const OpDef& op, Tensor& self, std::span<const Tensor> inputs, const Attrs& attrs = {});
 /// Writes the result into `out` (the `out=` form).
 Tensor& call_out(const OpDef& op, Tensor& out, std::initializer_list<Tensor> inputs, const Attrs& attrs = {});
 
