@@ -67,7 +67,7 @@ void emit(std::ostream& os, const Tensor& t, int64_t dim, int64_t off, bool summ
   int64_t n = t.size(dim);
   for (int64_t i = 0; i < n; ++i) {
     if (summarize && n > 2 * kEdge && i == kEdge) {
-      os << (dim + 1 == t.dim() ? "..." : "...");
+      os << (dim + 1 == t.dim() ? " ..." : "...");
       if (dim + 1 == t.dim()) os << ", ";
       else os << ",\n" << std::string(static_cast<size_t>(indent + 1), ' ');
       i = n - kEdge;
