@@ -1,0 +1,648 @@
+// 2-D pooling over (N, C, H, W) or (C, H, W) inputs: max_pool2d (with and without indices),
+// avg_pool2d and adaptive_avg_pool2d. Each forward sits beside its backward; the backward ops
+// are registry ops themselves whose own backward is the adjoint (gather for max, the forward
+// pool for the averages), so double backward works.
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "core/tensor_util.h"
+#include "kernels/cpu/loops.h"
+#include "ops/registry.h"
+#include "sinter/ops/factory.h"
+#include "sinter/ops/index.h"
+#include "sinter/ops/nn.h"
+
+namespace sinter {
+namespace ops {
+namespace {
+
+Tensor contig(const Tensor& t) {
+  if (t.is_contiguous()) return t;
+  NoGradGuard g;
+  return t.contiguous();
+}
+
+int64_t div_floor(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+std::string pair_str(int64_t a, int64_t b) { return detail::str_cat("(", a, ", ", b, ")"); }
+
+/// Geometry of one pooling call: planes of H x W input, OH x OW output.
+struct Pool2d {
+  bool batched = true;
+  int64_t N = 1, C = 1, H = 0, W = 0, OH = 0, OW = 0;
+  int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
+  bool ceil = false;
+  int64_t planes() const { return N * C; }
+  DimVector out_sizes() const { return batched ? DimVector{N, C, OH, OW} : DimVector{C, OH, OW}; }
+};
+
+/// Reads a 3-D or 4-D input's dims into p (ShapeError naming `op` otherwise).
+void read_input(const char* op, const Tensor& x, Pool2d& p) {
+  bool ok = x.dim() == 3 || x.dim() == 4;
+  if (ok)
+    for (int64_t d = x.dim() - 3; d < x.dim(); ++d) ok &= x.size(d) > 0;
+  SINTER_CHECK(ok, ShapeError, op, ": expected a non-empty 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape ",
+               shape_str(x.sizes()));
+  p.batched = x.dim() == 4;
+  p.N = p.batched ? x.size(0) : 1;
+  p.C = x.size(-3);
+  p.H = x.size(-2);
+  p.W = x.size(-1);
+}
+
+std::array<int64_t, 2> two(const char* op, const char* what, IntArrayRef v) {
+  SINTER_CHECK(v.size() == 1 || v.size() == 2, ValueError, op, ": ", what,
+               " must either be a single int, or a tuple of two ints, got ", shape_str(v));
+  return {v[0], v.size() == 2 ? v[1] : v[0]};
+}
+
+/// PyTorch's pooling_output_shape.
+int64_t pool_out(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dil, bool ceil) {
+  int64_t out = div_floor(in + 2 * pad - dil * (k - 1) - 1 + (ceil ? stride - 1 : 0), stride) + 1;
+  if (ceil && (out - 1) * stride >= in + pad) --out;
+  return out;
+}
+
+/// Kernel/stride/padding/dilation from attrs at k, k+1, k+2 (and k+3 when has_dilation), checked.
+void read_window(const char* op, const Attrs& a, size_t k, bool has_dilation, Pool2d& p) {
+  auto ks = two(op, "kernel_size", a.ints(k));
+  IntArrayRef st = a.ints(k + 1);
+  SINTER_CHECK(st.size() <= 2, ValueError, op, ": stride must either be omitted, a single int, or a tuple of two ints, got ",
+               shape_str(st));
+  auto ss = st.size() == 0 ? ks : two(op, "stride", st);
+  auto pp = two(op, "padding", a.ints(k + 2));
+  std::array<int64_t, 2> dd{1, 1};
+  if (has_dilation) dd = two(op, "dilation", a.ints(k + 3));
+  p.kh = ks[0], p.kw = ks[1], p.sh = ss[0], p.sw = ss[1], p.ph = pp[0], p.pw = pp[1], p.dh = dd[0], p.dw = dd[1];
+  SINTER_CHECK(p.kh > 0 && p.kw > 0, ValueError, op, ": kernel size should be greater than zero, got ", pair_str(p.kh, p.kw));
+  SINTER_CHECK(p.sh > 0 && p.sw > 0, ValueError, op, ": stride should be greater than zero, got ", pair_str(p.sh, p.sw));
+  SINTER_CHECK(p.dh > 0 && p.dw > 0, ValueError, op, ": dilation should be greater than zero, got ", pair_str(p.dh, p.dw));
+  SINTER_CHECK(p.ph >= 0 && p.pw >= 0 && p.ph <= p.kh / 2 && p.pw <= p.kw / 2, ValueError, op,
+               ": pad should be at most half of kernel size, but got padding ", pair_str(p.ph, p.pw), " and kernel_size ",
+               pair_str(p.kh, p.kw));
+}
+
+void compute_out(const char* op, Pool2d& p) {
+  p.OH = pool_out(p.H, p.kh, p.ph, p.sh, p.dh, p.ceil);
+  p.OW = pool_out(p.W, p.kw, p.pw, p.sw, p.dw, p.ceil);
+  SINTER_CHECK(p.OH >= 1 && p.OW >= 1, ShapeError, op, ": input of spatial size ", pair_str(p.H, p.W),
+               " is too small for kernel_size ", pair_str(p.kh, p.kw), " with padding ", pair_str(p.ph, p.pw),
+               ", dilation ", pair_str(p.dh, p.dw), " and stride ", pair_str(p.sh, p.sw), ": the calculated output size ",
+               pair_str(p.OH, p.OW), " is too small");
+}
+
+void check_float(const char* op, const Tensor& x) {
+  if (!is_floating_point(x.dtype()))
+    throw DTypeError(detail::str_cat(op, ": expected a floating point input, got dtype ", dtype_name(x.dtype())));
+}
+
+/// Parallel loop over planes, with a grain that keeps small planes together.
+template <class F>
+void for_planes(int64_t planes, int64_t work_per_plane, F&& f) {
+  int64_t grain = std::max<int64_t>(1, kernels::kGrainSize / std::max<int64_t>(work_per_plane, 1));
+  kernels::parallel_for(planes, grain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) f(i);
+  });
+}
+
+// ---- max_pool2d ---------------------------------------------------------------------------
+// attrs: kernel_size, stride (empty = kernel_size), padding, dilation, ceil_mode
+
+Pool2d max_geom(const OpCall& c) {
+  const char* op = c.op.name.c_str();
+  Pool2d p;
+  read_input(op, c.in[0], p);
+  read_window(op, c.attrs, 0, true, p);
+  p.ceil = c.attrs.b(4);
+  compute_out(op, p);
+  return p;
+}
+
+void max_pool_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
+  check_float(c.op.name.c_str(), c.in[0]);
+  Pool2d p = max_geom(c);
+  out[0].sizes = p.out_sizes();
+  out[0].dtype = c.in[0].dtype();
+  n = 1;
+  if (c.op.num_outputs == 2) {
+    out[1].sizes = p.out_sizes();
+    out[1].dtype = kLong;
+    n = 2;
+  }
+}
+
+/// The window of output (oh, ow) as PyTorch walks it: first valid row/col, end (exclusive).
+struct Window {
+  int64_t h0, h1, w0, w1;
+};
+inline Window max_window(const Pool2d& p, int64_t oh, int64_t ow) {
+  Window w;
+  w.h0 = oh * p.sh - p.ph;
+  w.w0 = ow * p.sw - p.pw;
+  w.h1 = std::min(w.h0 + (p.kh - 1) * p.dh + 1, p.H);
+  w.w1 = std::min(w.w0 + (p.kw - 1) * p.dw + 1, p.W);
+  while (w.h0 < 0) w.h0 += p.dh;
+  while (w.w0 < 0) w.w0 += p.dw;
+  return w;
+}
+
+// Scalar kernel: one window at a time; NaN wins, ties keep the first position (as PyTorch).
+template <class T>
+void max_pool_plain(const Pool2d& p, const T* x, T* y, int64_t* ind) {
+  using A = compute_t<T>;
+  for_planes(p.planes(), p.OH * p.OW * p.kh * p.kw, [&](int64_t pl) {
+    const T* xp = x + pl * p.H * p.W;
+    T* yp = y + pl * p.OH * p.OW;
+    int64_t* ip = ind ? ind + pl * p.OH * p.OW : nullptr;
+    for (int64_t oh = 0; oh < p.OH; ++oh)
+      for (int64_t ow = 0; ow < p.OW; ++ow) {
+        Window w = max_window(p, oh, ow);
+        A best = -std::numeric_limits<A>::infinity();
+        int64_t bi = w.h0 * p.W + w.w0;
+        for (int64_t ih = w.h0; ih < w.h1; ih += p.dh)
+          for (int64_t iw = w.w0; iw < w.w1; iw += p.dw) {
+            A v = static_cast<A>(xp[ih * p.W + iw]);
+            if (v > best || std::isnan(v)) {
+              best = v;
+              bi = ih * p.W + iw;
+            }
+          }
+        yp[oh * p.OW + ow] = T(best);
+        if (ip) ip[oh * p.OW + ow] = bi;
+      }
+  });
+}
+
+inline float nanmax(float a, float b) { return (b > a || b != b) ? b : a; }
+inline double nanmax(double a, double b) { return (b > a || b != b) ? b : a; }
+
+// Values only, dilation 1: per output row, the elementwise max of the window's input rows
+// (a vectorisable pass over W), then the max over each column window of that row.
+template <class T>
+void max_pool_rows(const Pool2d& p, const T* x, T* y) {
+  using A = compute_t<T>;
+  const A ninf = -std::numeric_limits<A>::infinity();
+  for_planes(p.planes(), p.OH * p.OW * p.kh * p.kw, [&](int64_t pl) {
+    std::vector<A> row(static_cast<size_t>(p.W));
+    const T* xp = x + pl * p.H * p.W;
+    T* yp = y + pl * p.OH * p.OW;
+    for (int64_t oh = 0; oh < p.OH; ++oh) {
+      int64_t h0 = std::max<int64_t>(oh * p.sh - p.ph, 0), h1 = std::min(oh * p.sh - p.ph + p.kh, p.H);
+      A* r = row.data();
+      for (int64_t iw = 0; iw < p.W; ++iw) r[iw] = ninf;
+      for (int64_t ih = h0; ih < h1; ++ih) {
+        const T* src = xp + ih * p.W;
+        for (int64_t iw = 0; iw < p.W; ++iw) r[iw] = nanmax(r[iw], static_cast<A>(src[iw]));
+      }
+      for (int64_t ow = 0; ow < p.OW; ++ow) {
+        int64_t w0 = std::max<int64_t>(ow * p.sw - p.pw, 0), w1 = std::min(ow * p.sw - p.pw + p.kw, p.W);
+        A best = ninf;
+        for (int64_t iw = w0; iw < w1; ++iw) best = nanmax(best, r[iw]);
+        yp[oh * p.OW + ow] = T(best);
+      }
+    }
+  });
+}
+
+template <bool Fast>
+void max_pool_kernel(const OpCall& c) {
+  Pool2d p = max_geom(c);
+  Tensor x = contig(c.in[0]);
+  bool with_idx = c.out.size() == 2;
+  visit_float_dtype(x.dtype(), c.op.name.c_str(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* xp = static_cast<const T*>(x.data_ptr());
+    T* yp = static_cast<T*>(c.out[0].data_ptr());
+    if (Fast && !with_idx && p.dh == 1 && p.dw == 1) return max_pool_rows<T>(p, xp, yp);
+    max_pool_plain<T>(p, xp, yp, with_idx ? static_cast<int64_t*>(c.out[1].data_ptr()) : nullptr);
+  });
+}
+
+Attrs pool_attrs_of(const Attrs& a, size_t n) {
+  Attrs r;
+  for (size_t i = 0; i < n; ++i) r.push(a[i]);
+  return r;
+}
+
+extern OpDef& max_pool_idx_op;
+extern OpDef& max_pool_bwd_op;
+
+// grad_input = scatter-add of grad_output into the argmax positions of each plane.
+TensorList max_pool_backward(BackwardCtx& c, const TensorList& g) {
+  Tensor idx = c.outputs.size() > 1 && c.output(1).defined() ? c.output(1) : Tensor();
+  if (!idx.defined()) {  // max_pool2d without indices: recompute them
+    NoGradGuard ng;
+    idx = call_multi(max_pool_idx_op, {c.input(0)}, pool_attrs_of(c.attrs, 5))[1];
+  }
+  return {call(max_pool_bwd_op, {g[0], idx}, {DimVector(c.input(0).sizes())})};
+}
+
+OpDef& max_pool_op = def("max_pool2d").input("self").attr("kernel_size").attr("stride", DimVector{})
+                         .attr("padding", DimVector{0}).attr("dilation", DimVector{1}).attr("ceil_mode", false)
+                         .set_meta(max_pool_meta).set_cpu(max_pool_kernel<true>).set_cpu_ref(max_pool_kernel<false>)
+                         .set_backward(max_pool_backward, kSaveInputs).set_onnx("MaxPool");
+OpDef& max_pool_idx_op = def("max_pool2d_with_indices").input("self").attr("kernel_size").attr("stride", DimVector{})
+                             .attr("padding", DimVector{0}).attr("dilation", DimVector{1}).attr("ceil_mode", false)
+                             .outputs(2).set_meta(max_pool_meta).set_cpu(max_pool_kernel<true>)
+                             .set_backward(max_pool_backward, kSaveInputs | kSaveOutputs);
+
+// max_pool2d_with_indices_backward(grad_output, indices; input_size)
+void max_pool_bwd_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
+  const Tensor& g = c.in[0];
+  const Tensor& idx = c.in[1];
+  IntArrayRef in_sizes = c.attrs.ints(0);
+  SINTER_CHECK(g.sizes() == idx.sizes() && idx.dtype() == kLong && (g.dim() == 3 || g.dim() == 4) &&
+                   in_sizes.size() == static_cast<size_t>(g.dim()),
+               ShapeError, c.op.name, ": grad_output ", shape_str(g.sizes()), " and indices ", shape_str(idx.sizes()),
+               " (", dtype_name(idx.dtype()), ") do not match an input of shape ", shape_str(in_sizes));
+  for (int64_t d = 0; d < g.dim() - 2; ++d)
+    SINTER_CHECK(g.size(d) == in_sizes[d], ShapeError, c.op.name, ": grad_output ", shape_str(g.sizes()),
+                 " does not match the input's leading dims ", shape_str(in_sizes));
+  check_float(c.op.name.c_str(), g);
+  out[0].sizes = DimVector(in_sizes);
+  out[0].dtype = g.dtype();
+  n = 1;
+}
+void max_pool_bwd_kernel(const OpCall& c) {
+  Tensor g = contig(c.in[0]);
+  Tensor idx = contig(c.in[1]);
+  const Tensor& o = c.out[0];
+  int64_t plane_in = o.size(-1) * o.size(-2), plane_out = g.size(-1) * g.size(-2);
+  int64_t planes = plane_out ? g.numel() / plane_out : 0;
+  visit_float_dtype(g.dtype(), c.op.name.c_str(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = compute_t<T>;
+    const T* gp = static_cast<const T*>(g.data_ptr());
+    const int64_t* ip = static_cast<const int64_t*>(idx.data_ptr());
+    T* op = static_cast<T*>(o.data_ptr());
+    std::atomic<bool> bad{false};
+    for_planes(planes, plane_out + plane_in, [&](int64_t pl) {
+      std::vector<A> acc(static_cast<size_t>(plane_in), A(0));
+      const T* gpl = gp + pl * plane_out;
+      const int64_t* ipl = ip + pl * plane_out;
+      for (int64_t k = 0; k < plane_out; ++k) {
+        int64_t j = ipl[k];
+        if (j < 0 || j >= plane_in) {
+          bad.store(true, std::memory_order_relaxed);
+          continue;
+        }
+        acc[static_cast<size_t>(j)] += static_cast<A>(gpl[k]);
+      }
+      T* opl = op + pl * plane_in;
+      for (int64_t j = 0; j < plane_in; ++j) opl[j] = T(acc[static_cast<size_t>(j)]);
+    });
+    if (planes == 0) return;
+    SINTER_CHECK(!bad.load(), IndexError, c.op.name, ": an index is out of range for input planes of ", plane_in, " elements");
+  });
+}
+// Adjoint of the scatter: gather the incoming gradient at the same positions.
+TensorList max_pool_bwd_backward(BackwardCtx& c, const TensorList& g) {
+  TensorList r(2);
+  if (c.needs(0)) {
+    const Tensor& idx = c.input(1);
+    r[0] = gather(g[0].flatten(-2), -1, idx.flatten(-2)).view(idx.sizes());
+  }
+  return r;
+}
+OpDef& max_pool_bwd_op = def("max_pool2d_with_indices_backward").input("grad_output").input("indices")
+                             .attr("input_size").set_meta(max_pool_bwd_meta).set_cpu(max_pool_bwd_kernel)
+                             .set_backward(max_pool_bwd_backward, kSaveInputs, 0b10);
+
+// ---- avg_pool2d ---------------------------------------------------------------------------
+// attrs: kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+
+void avg_read_params(const char* op, const Attrs& a, size_t k, Pool2d& p) {
+  read_window(op, a, k, false, p);
+  p.ceil = a.b(k + 3);
+  if (!a.is_none(k + 5)) SINTER_CHECK(a.i(k + 5) != 0, ValueError, op, ": divisor must be not zero");
+}
+
+Pool2d avg_geom(const OpCall& c) {
+  const char* op = c.op.name.c_str();
+  Pool2d p;
+  read_input(op, c.in[0], p);
+  avg_read_params(op, c.attrs, 0, p);
+  compute_out(op, p);
+  return p;
+}
+
+void check_avg_dtype(const char* op, const Tensor& x) {
+  if (!is_floating_point(x.dtype()) && x.dtype() != kLong)
+    throw DTypeError(detail::str_cat(op, ": expected a floating point or int64 input, got dtype ", dtype_name(x.dtype())));
+}
+
+void avg_pool_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
+  check_avg_dtype(c.op.name.c_str(), c.in[0]);
+  Pool2d p = avg_geom(c);
+  out[0].sizes = p.out_sizes();
+  out[0].dtype = c.in[0].dtype();
+  n = 1;
+}
+
+/// PyTorch's avg pool window: clipped bounds and the divisor.
+struct AvgWindow {
+  int64_t h0, h1, w0, w1, div;
+};
+inline AvgWindow avg_window(const Pool2d& p, int64_t oh, int64_t ow, bool count_include_pad, int64_t divisor_override) {
+  AvgWindow w;
+  w.h0 = oh * p.sh - p.ph;
+  w.w0 = ow * p.sw - p.pw;
+  w.h1 = std::min(w.h0 + p.kh, p.H + p.ph);
+  w.w1 = std::min(w.w0 + p.kw, p.W + p.pw);
+  int64_t pool_size = (w.h1 - w.h0) * (w.w1 - w.w0);
+  w.h0 = std::max<int64_t>(w.h0, 0);
+  w.w0 = std::max<int64_t>(w.w0, 0);
+  w.h1 = std::min(w.h1, p.H);
+  w.w1 = std::min(w.w1, p.W);
+  if (divisor_override) w.div = divisor_override;
+  else w.div = count_include_pad ? pool_size : (w.h1 - w.h0) * (w.w1 - w.w0);
+  return w;
+}
+
+template <bool Fast>
+void avg_pool_kernel(const OpCall& c) {
+  Pool2d p = avg_geom(c);
+  bool cip = c.attrs.b(4);
+  int64_t dov = c.attrs.is_none(5) ? 0 : c.attrs.i(5);
+  Tensor x = contig(c.in[0]);
+  visit_dtype(x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (is_float_type_v<T> || std::is_same_v<T, int64_t>) {
+      using A = compute_t<T>;
+      const T* xp = static_cast<const T*>(x.data_ptr());
+      T* yp = static_cast<T*>(c.out[0].data_ptr());
+      for_planes(p.planes(), p.OH * p.OW * p.kh * p.kw, [&](int64_t pl) {
+        const T* xpl = xp + pl * p.H * p.W;
+        T* ypl = yp + pl * p.OH * p.OW;
+        for (int64_t oh = 0; oh < p.OH; ++oh)
+          for (int64_t ow = 0; ow < p.OW; ++ow) {
+            AvgWindow w = avg_window(p, oh, ow, cip, dov);
+            if (w.h0 >= w.h1 || w.w0 >= w.w1) {
+              ypl[oh * p.OW + ow] = T(0);
+              continue;
+            }
+            A sum = 0;
+            if (Fast) {
+              for (int64_t ih = w.h0; ih < w.h1; ++ih) {
+                const T* r = xpl + ih * p.W;
+                for (int64_t iw = w.w0; iw < w.w1; ++iw) sum += static_cast<A>(r[iw]);
+              }
+            } else {
+              for (int64_t iw = w.w0; iw < w.w1; ++iw)
+                for (int64_t ih = w.h0; ih < w.h1; ++ih) sum += static_cast<A>(xpl[ih * p.W + iw]);
+            }
+            ypl[oh * p.OW + ow] = T(sum / static_cast<A>(w.div));
+          }
+      });
+    } else {
+      throw_dtype(c.op.name.c_str(), x.dtype(), "avg_pool2d");
+    }
+  });
+}
+
+extern OpDef& avg_pool_op;
+extern OpDef& avg_pool_bwd_op;
+
+TensorList avg_pool_backward(BackwardCtx& c, const TensorList& g) {
+  Attrs a{DimVector(c.input(0).sizes())};
+  for (size_t i = 0; i < 6; ++i) a.push(c.attrs[i]);
+  return {call(avg_pool_bwd_op, {g[0]}, a)};
+}
+OpDef& avg_pool_op = def("avg_pool2d").input("self").attr("kernel_size").attr("stride", DimVector{})
+                         .attr("padding", DimVector{0}).attr("ceil_mode", false).attr("count_include_pad", true)
+                         .attr("divisor_override").set_meta(avg_pool_meta).set_cpu(avg_pool_kernel<true>)
+                         .set_cpu_ref(avg_pool_kernel<false>).set_backward(avg_pool_backward).set_onnx("AveragePool");
+
+// avg_pool2d_backward(grad_output; input_size, kernel_size, stride, padding, ceil_mode, count_include_pad,
+// divisor_override): each output's gradient spread evenly (by its divisor) over its window.
+Pool2d avg_bwd_geom(const OpCall& c) {
+  const char* op = c.op.name.c_str();
+  IntArrayRef in_sizes = c.attrs.ints(0);
+  const Tensor& g = c.in[0];
+  Pool2d p;
+  SINTER_CHECK(in_sizes.size() == 3 || in_sizes.size() == 4, ShapeError, op, ": bad input_size ", shape_str(in_sizes));
+  p.batched = in_sizes.size() == 4;
+  p.N = p.batched ? in_sizes[0] : 1;
+  p.C = in_sizes[in_sizes.size() - 3];
+  p.H = in_sizes[in_sizes.size() - 2];
+  p.W = in_sizes[in_sizes.size() - 1];
+  avg_read_params(op, c.attrs, 1, p);
+  compute_out(op, p);
+  SINTER_CHECK(g.sizes() == IntArrayRef(p.out_sizes()), ShapeError, op, ": grad_output of shape ", shape_str(g.sizes()),
+               " does not match the pooled shape ", shape_str(p.out_sizes()), " of an input of shape ", shape_str(in_sizes));
+  return p;
+}
+void avg_pool_bwd_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
+  check_avg_dtype(c.op.name.c_str(), c.in[0]);
+  avg_bwd_geom(c);
+  out[0].sizes = DimVector(c.attrs.ints(0));
+  out[0].dtype = c.in[0].dtype();
+  n = 1;
+}
+void avg_pool_bwd_kernel(const OpCall& c) {
+  Pool2d p = avg_bwd_geom(c);
+  bool cip = c.attrs.b(5);
+  int64_t dov = c.attrs.is_none(6) ? 0 : c.attrs.i(6);
+  Tensor g = contig(c.in[0]);
+  visit_dtype(g.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (is_float_type_v<T> || std::is_same_v<T, int64_t>) {
+      using A = compute_t<T>;
+      const T* gp = static_cast<const T*>(g.data_ptr());
+      T* op = static_cast<T*>(c.out[0].data_ptr());
+      for_planes(p.planes(), p.OH * p.OW * p.kh * p.kw + p.H * p.W, [&](int64_t pl) {
+        std::vector<A> acc(static_cast<size_t>(p.H * p.W), A(0));
+        const T* gpl = gp + pl * p.OH * p.OW;
+        for (int64_t oh = 0; oh < p.OH; ++oh)
+          for (int64_t ow = 0; ow < p.OW; ++ow) {
+            AvgWindow w = avg_window(p, oh, ow, cip, dov);
+            A v = static_cast<A>(gpl[oh * p.OW + ow]) / static_cast<A>(w.div);
+            for (int64_t ih = w.h0; ih < w.h1; ++ih)
+              for (int64_t iw = w.w0; iw < w.w1; ++iw) acc[static_cast<size_t>(ih * p.W + iw)] += v;
+          }
+        T* opl = op + pl * p.H * p.W;
+        for (int64_t j = 0; j < p.H * p.W; ++j) opl[j] = T(acc[static_cast<size_t>(j)]);
+      });
+    } else {
+      throw_dtype(c.op.name.c_str(), g.dtype(), "avg_pool2d_backward");
+    }
+  });
+}
+TensorList avg_pool_bwd_backward(BackwardCtx& c, const TensorList& g) {
+  Attrs a;
+  for (size_t i = 1; i < 7; ++i) a.push(c.attrs[i]);
+  return {call(avg_pool_op, {g[0]}, a)};
+}
+OpDef& avg_pool_bwd_op = def("avg_pool2d_backward").input("grad_output").attr("input_size").attr("kernel_size")
+                             .attr("stride", DimVector{}).attr("padding", DimVector{0}).attr("ceil_mode", false)
+                             .attr("count_include_pad", true).attr("divisor_override")
+                             .set_meta(avg_pool_bwd_meta).set_cpu(avg_pool_bwd_kernel)
+                             .set_backward(avg_pool_bwd_backward, kSaveNone);
+
+// ---- adaptive_avg_pool2d -------------------------------------------------------------------
+// Output cell o of O over an input of I covers [floor(o*I/O), ceil((o+1)*I/O)).
+
+inline int64_t ad_start(int64_t o, int64_t O, int64_t I) { return (o * I) / O; }
+inline int64_t ad_end(int64_t o, int64_t O, int64_t I) { return ((o + 1) * I + O - 1) / O; }
+
+Pool2d adaptive_geom(const char* op, const Tensor& x, IntArrayRef osz) {
+  Pool2d p;
+  SINTER_CHECK(x.dim() == 3 || x.dim() == 4, ShapeError, op, ": expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape ",
+               shape_str(x.sizes()));
+  for (int64_t d = 1; d < x.dim(); ++d)
+    SINTER_CHECK(x.size(d) > 0, ShapeError, op, ": expected input to have non-zero size for non-batch dimensions, but input has shape ",
+                 shape_str(x.sizes()), " with dimension ", d, " being empty");
+  read_input(op, x, p);
+  auto o = two(op, "output_size", osz);
+  SINTER_CHECK(o[0] >= 0 && o[1] >= 0, ValueError, op, ": output_size must be non-negative, got ", pair_str(o[0], o[1]));
+  p.OH = o[0];
+  p.OW = o[1];
+  return p;
+}
+
+void adaptive_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
+  check_float(c.op.name.c_str(), c.in[0]);
+  Pool2d p = adaptive_geom(c.op.name.c_str(), c.in[0], c.attrs.ints(0));
+  out[0].sizes = p.out_sizes();
+  out[0].dtype = c.in[0].dtype();
+  n = 1;
+}
+
+template <bool Fast>
+void adaptive_kernel(const OpCall& c) {
+  Pool2d p = adaptive_geom(c.op.name.c_str(), c.in[0], c.attrs.ints(0));
+  Tensor x = contig(c.in[0]);
+  visit_float_dtype(x.dtype(), c.op.name.c_str(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = compute_t<T>;
+    const T* xp = static_cast<const T*>(x.data_ptr());
+    T* yp = static_cast<T*>(c.out[0].data_ptr());
+    if (Fast && p.OH == 1 && p.OW == 1) {  // global average pooling
+      for_planes(p.planes(), p.H * p.W, [&](int64_t pl) {
+        const T* r = xp + pl * p.H * p.W;
+        A s = 0;
+        for (int64_t j = 0; j < p.H * p.W; ++j) s += static_cast<A>(r[j]);
+        yp[pl] = T(s / static_cast<A>(p.H * p.W));
+      });
+      return;
+    }
+    for_planes(p.planes(), p.H * p.W + p.OH * p.OW, [&](int64_t pl) {
+      const T* xpl = xp + pl * p.H * p.W;
+      T* ypl = yp + pl * p.OH * p.OW;
+      for (int64_t oh = 0; oh < p.OH; ++oh) {
+        int64_t h0 = ad_start(oh, p.OH, p.H), h1 = ad_end(oh, p.OH, p.H);
+        for (int64_t ow = 0; ow < p.OW; ++ow) {
+          int64_t w0 = ad_start(ow, p.OW, p.W), w1 = ad_end(ow, p.OW, p.W);
+          A s = 0;
+          for (int64_t ih = h0; ih < h1; ++ih)
+            for (int64_t iw = w0; iw < w1; ++iw) s += static_cast<A>(xpl[ih * p.W + iw]);
+          ypl[oh * p.OW + ow] = T(s / static_cast<A>((h1 - h0) * (w1 - w0)));
+        }
+      }
+    });
+  });
+}
+
+extern OpDef& adaptive_op;
+extern OpDef& adaptive_bwd_op;
+
+TensorList adaptive_backward(BackwardCtx& c, const TensorList& g) {
+  const Tensor& go = g[0];
+  return {call(adaptive_bwd_op, {go}, {DimVector(c.input(0).sizes()), DimVector{go.size(-2), go.size(-1)}})};
+}
+OpDef& adaptive_op = def("adaptive_avg_pool2d").input("self").attr("output_size").set_meta(adaptive_meta)
+                         .set_cpu(adaptive_kernel<true>).set_cpu_ref(adaptive_kernel<false>)
+                         .set_backward(adaptive_backward);
+
+// adaptive_avg_pool2d_backward(grad_output; input_size, output_size)
+void adaptive_bwd_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
+  const Tensor& g = c.in[0];
+  IntArrayRef in_sizes = c.attrs.ints(0);
+  check_float(c.op.name.c_str(), g);
+  IntArrayRef osz = c.attrs.ints(1);
+  bool ok = (g.dim() == 3 || g.dim() == 4) && in_sizes.size() == static_cast<size_t>(g.dim()) && osz.size() == 2 &&
+            g.size(-2) == osz[0] && g.size(-1) == osz[1];
+  for (int64_t d = 0; ok && d < g.dim() - 2; ++d) ok = g.size(d) == in_sizes[d];
+  SINTER_CHECK(ok, ShapeError, c.op.name, ": grad_output of shape ", shape_str(g.sizes()),
+               " does not match an input of shape ", shape_str(in_sizes));
+  out[0].sizes = DimVector(in_sizes);
+  out[0].dtype = g.dtype();
+  n = 1;
+}
+void adaptive_bwd_kernel(const OpCall& c) {
+  Tensor g = contig(c.in[0]);
+  const Tensor& o = c.out[0];
+  int64_t H = o.size(-2), W = o.size(-1), OH = g.size(-2), OW = g.size(-1);
+  int64_t planes = H * W ? o.numel() / (H * W) : 0;
+  visit_float_dtype(g.dtype(), c.op.name.c_str(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = compute_t<T>;
+    const T* gp = static_cast<const T*>(g.data_ptr());
+    T* op = static_cast<T*>(o.data_ptr());
+    for_planes(planes, H * W + OH * OW, [&](int64_t pl) {
+      std::vector<A> acc(static_cast<size_t>(H * W), A(0));
+      const T* gpl = gp + pl * OH * OW;
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        int64_t h0 = ad_start(oh, OH, H), h1 = ad_end(oh, OH, H);
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          int64_t w0 = ad_start(ow, OW, W), w1 = ad_end(ow, OW, W);
+          A v = static_cast<A>(gpl[oh * OW + ow]) / static_cast<A>((h1 - h0) * (w1 - w0));
+          for (int64_t ih = h0; ih < h1; ++ih)
+            for (int64_t iw = w0; iw < w1; ++iw) acc[static_cast<size_t>(ih * W + iw)] += v;
+        }
+      }
+      T* opl = op + pl * H * W;
+      for (int64_t j = 0; j < H * W; ++j) opl[j] = T(acc[static_cast<size_t>(j)]);
+    });
+  });
+}
+// The adjoint of the backward is the forward pool to the grad_output's spatial size.
+TensorList adaptive_bwd_backward(BackwardCtx& c, const TensorList& g) {
+  return {call(adaptive_op, {g[0]}, {DimVector(c.attrs.ints(1))})};
+}
+OpDef& adaptive_bwd_op = def("adaptive_avg_pool2d_backward").input("grad_output").attr("input_size")
+                             .attr("output_size").set_meta(adaptive_bwd_meta).set_cpu(adaptive_bwd_kernel)
+                             .set_backward(adaptive_bwd_backward, kSaveNone);
+
+}  // namespace
+}  // namespace ops
+
+namespace {
+ops::Attrs max_pool_attrs(IntArrayRef k, IntArrayRef s, IntArrayRef p, IntArrayRef d, bool ceil) {
+  return {DimVector(k), DimVector(s), DimVector(p), DimVector(d), ceil};
+}
+}  // namespace
+
+Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding,
+                  IntArrayRef dilation, bool ceil_mode) {
+  ops::Attrs a = max_pool_attrs(kernel_size, stride, padding, dilation, ceil_mode);
+  // With autograd, compute the argmax positions once in forward rather than again in backward.
+  if (GradMode::is_enabled() && input.requires_grad()) return ops::call_multi(ops::max_pool_idx_op, {input}, a).release(0);
+  return ops::call(ops::max_pool_op, {input}, a);
+}
+
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride,
+                                                   IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {
+  auto o = ops::call_multi(ops::max_pool_idx_op, {input}, max_pool_attrs(kernel_size, stride, padding, dilation, ceil_mode));
+  return {o.release(0), o.release(1)};
+}
+
+Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding, bool ceil_mode,
+                  bool count_include_pad, std::optional<int64_t> divisor_override) {
+  ops::Attrs a{DimVector(kernel_size), DimVector(stride), DimVector(padding), ceil_mode, count_include_pad,
+               std::monostate{}};
+  if (divisor_override) a[5] = *divisor_override;
+  return ops::call(ops::avg_pool_op, {input}, a);
+}
+
+Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size) {
+  return ops::call(ops::adaptive_op, {input}, {DimVector(output_size)});
+}
+
+}  // namespace sinter
