@@ -87,7 +87,10 @@ Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, const Ten
   double step = steps > 1 ? (e - s) / static_cast<double>(steps - 1) : 0;
   int64_t half = steps / 2;
   // Like PyTorch: the first half counts up from start, the second half down from end.
-  fill_with(t, [&](int64_t i) { return i < half ? s + step * static_cast<double>(i) : e - step * static_cast<double>(steps - 1 - i); });
+  fill_with(t, [&](int64_t i) {
+    if (steps == 1) return s;
+    return i < half ? s + step * static_cast<double>(i) : e - step * static_cast<double>(steps - 1 - i);
+  });
   return finish(t, o);
 }
 
