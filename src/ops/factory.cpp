@@ -35,7 +35,7 @@ Tensor zeros(IntArrayRef size, const TensorOptions& o) {
   std::memset(t.data_ptr(), 0, static_cast<size_t>(t.nbytes()));
   return finish(t, o);
 }
-Tensor ones(IntArrayRef size, const TensorOptions& o) { return full(size, 1, o); }
+Tensor ones(IntArrayRef size, const TensorOptions& o) { return full(size, 1, o.has_dtype() ? o : o.dtype(default_dtype())); }
 Tensor full(IntArrayRef size, const Scalar& value, const TensorOptions& o) {
   DType d = o.has_dtype() ? o.dtype() : value.dtype();
   Tensor t = detail::make_empty(size, d, o.device());
