@@ -22,24 +22,54 @@ void arith(const OpCall& c, F&& f) {  // f(tag) -> lambda(a, b)
 }
 
 // float32 fast path: Highway inner loops on contiguous / broadcast-scalar runs, scalar otherwise.
+// A zero-dim operand (a Python-number-like scalar) is read once, without a conversion tensor.
 void float_arith(const OpCall& c, kernels::ArithOp op, float alpha) {
-  using kernels::ArithOp;
+  constexpr int64_t F = sizeof(float);
   const Tensor& o = c.out[0];
+  float sv[2] = {0, 0};
+  bool is_s[2];
+  for (int k = 0; k < 2; ++k) {
+    const Tensor& t = c.in[k];
+    is_s[k] = t.dim() == 0;
+    if (is_s[k])
+      sv[k] = visit_dtype(t.dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        return cast<float>(*static_cast<const T*>(t.data_ptr()));
+      });
+  }
+  auto one = [&](char* po, const float* pa, const float* pb) {
+    kernels::arith_f32(op, reinterpret_cast<float*>(po), pa, 0, pb, 0, 1, alpha);
+  };
+  if (is_s[0] && is_s[1]) return one(static_cast<char*>(o.data_ptr()), &sv[0], &sv[1]);
+  if (is_s[0] || is_s[1]) {
+    const int k = is_s[0] ? 1 : 0;  // the tensor operand
+    Tensor x = kernels::broadcast_view(as_dtype(c.in[k], kFloat), o.sizes());
+    kernels::StridedLoop<2> loop(o.sizes(), {&o, &x});
+    loop.run([&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& s, int64_t n) {
+      auto* px = reinterpret_cast<const float*>(p[1]);
+      if (s[0] == F && (s[1] == F || s[1] == 0)) {
+        auto* po = reinterpret_cast<float*>(p[0]);
+        if (k == 0) return kernels::arith_f32(op, po, px, s[1] / F, &sv[1], 0, n, alpha);
+        return kernels::arith_f32(op, po, &sv[0], 0, px, s[1] / F, n, alpha);
+      }
+      for (int64_t j = 0; j < n; ++j) {
+        const float* xj = reinterpret_cast<const float*>(p[1] + j * s[1]);
+        k == 0 ? one(p[0] + j * s[0], xj, &sv[1]) : one(p[0] + j * s[0], &sv[0], xj);
+      }
+    });
+    return;
+  }
   Tensor a = kernels::broadcast_view(as_dtype(c.in[0], kFloat), o.sizes());
   Tensor b = kernels::broadcast_view(as_dtype(c.in[1], kFloat), o.sizes());
   kernels::StridedLoop<3> loop(o.sizes(), {&o, &a, &b});
   loop.run([&](const std::array<char*, 3>& p, const std::array<int64_t, 3>& s, int64_t n) {
-    auto* po = reinterpret_cast<float*>(p[0]);
     auto* pa = reinterpret_cast<const float*>(p[1]);
     auto* pb = reinterpret_cast<const float*>(p[2]);
-    constexpr int64_t F = sizeof(float);
     if (s[0] == F && (s[1] == F || s[1] == 0) && (s[2] == F || s[2] == 0))
-      return kernels::arith_f32(op, po, pa, s[1] / F, pb, s[2] / F, n, alpha);
-    for (int64_t j = 0; j < n; ++j) {  // strided output: one element at a time
-      float x = *reinterpret_cast<const float*>(p[1] + j * s[1]);
-      float y = *reinterpret_cast<const float*>(p[2] + j * s[2]);
-      kernels::arith_f32(op, reinterpret_cast<float*>(p[0] + j * s[0]), &x, 0, &y, 0, 1, alpha);
-    }
+      return kernels::arith_f32(op, reinterpret_cast<float*>(p[0]), pa, s[1] / F, pb, s[2] / F, n, alpha);
+    for (int64_t j = 0; j < n; ++j)  // strided output: one element at a time
+      one(p[0] + j * s[0], reinterpret_cast<const float*>(p[1] + j * s[1]),
+          reinterpret_cast<const float*>(p[2] + j * s[2]));
   });
 }
 
@@ -384,6 +414,10 @@ void atan2_kernel(const OpCall& c) {
     binary_same<T>(c, [](T a, T b) { return T(std::atan2(A(a), A(b))); });
   });
 }
+void atan2_fast(const OpCall& c) {
+  if (c.out[0].dtype() == kFloat) return float_arith(c, kernels::ArithOp::Atan2, 1.0f);
+  atan2_kernel(c);
+}
 TensorList atan2_backward(BackwardCtx& c, const TensorList& g) {
   const Tensor& a = c.input(0);
   const Tensor& b = c.input(1);
@@ -438,9 +472,10 @@ OpDef& maximum_op = def("maximum").input("self").input("other").set_meta(binary_
                         .set_cpu_ref(minmax_kernel<true>).set_backward(minmax_backward<true>).set_onnx("Max");
 OpDef& minimum_op = def("minimum").input("self").input("other").set_meta(binary_meta).set_cpu(minmax_fast<false>)
                         .set_cpu_ref(minmax_kernel<false>).set_backward(minmax_backward<false>).set_onnx("Min");
-OpDef& atan2_op = def("atan2").input("self").input("other").set_meta(binary_float_meta).set_cpu(atan2_kernel)
+OpDef& atan2_op = def("atan2").input("self").input("other").set_meta(binary_float_meta).set_cpu(atan2_fast)
+                      .set_cpu_ref(atan2_kernel)
                       .set_backward(atan2_backward);
-OpDef& lerp_op = def("lerp").input("self").input("end").attr("weight", Scalar(0.5)).set_meta(lerp_meta)
+OpDef& lerp_op = def("lerp").input("self").input("end").attr("weight").set_meta(lerp_meta)
                      .set_cpu(lerp_kernel).set_backward(lerp_backward, kSaveNone);
 
 }  // namespace ops
