@@ -15,6 +15,10 @@ APT_PACKAGES := cmake ninja-build g++ ccache pkg-config libdnnl-dev libhwy-dev l
                 libbenchmark-dev nlohmann-json3-dev zlib1g-dev python3 python3-numpy python3-torch
 BENCH_PACKAGES := libtorch-dev
 
+# ccache: hash paths relative to the checkout, so a fresh clone elsewhere reuses the cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps deps-bench configure build test test-asan demo bench install clean

@@ -37,6 +37,7 @@ class Storage {
  private:
   Storage() = default;
   void destroy();
+  int32_t pool_class_ = -1;  // >= 0: header and data share one cached block of this size class
   void* data_ = nullptr;
   std::size_t nbytes_ = 0;
   Deleter deleter_ = nullptr;
@@ -52,6 +53,9 @@ struct TensorImpl {
   ~TensorImpl();
   TensorImpl(const TensorImpl&) = delete;
   TensorImpl& operator=(const TensorImpl&) = delete;
+  // Recycled through a per-thread free list: eager code creates and frees many small tensors.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p, std::size_t size);
 
   Storage* storage;  // owned reference
   DimVector sizes;

@@ -49,14 +49,14 @@ struct StridedLoop {
       bool merge = !sizes.empty();
       for (size_t k = 0; k < N && merge; ++k) {
         int64_t es = ops[k]->element_size();
-        merge = strides[k].back() == ops[k]->stride(static_cast<int64_t>(d)) * es * shape[d];
+        merge = strides[k].back() == ops[k]->impl()->strides[d] * es * shape[d];
       }
       if (merge) {
         sizes.back() *= shape[d];
-        for (size_t k = 0; k < N; ++k) strides[k].back() = ops[k]->stride(static_cast<int64_t>(d)) * ops[k]->element_size();
+        for (size_t k = 0; k < N; ++k) strides[k].back() = ops[k]->impl()->strides[d] * ops[k]->element_size();
       } else {
         sizes.push_back(shape[d]);
-        for (size_t k = 0; k < N; ++k) strides[k].push_back(ops[k]->stride(static_cast<int64_t>(d)) * ops[k]->element_size());
+        for (size_t k = 0; k < N; ++k) strides[k].push_back(ops[k]->impl()->strides[d] * ops[k]->element_size());
       }
     }
     if (sizes.empty()) {
