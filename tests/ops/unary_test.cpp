@@ -341,12 +341,25 @@ TEST(UnaryOps, InPlace) {
     }, name)};
     sinter::testing::check_record(r);
   }
+  // In place on a strided view writes through to the base.
+  Tensor base = randn({4, 6});
+  Tensor expected = base.t().exp();
+  Tensor view = base.t();
+  view.exp_();
+  EXPECT_TRUE(sinter::testing::tensors_close(base.t(), expected));
+  Tensor half_view = base.slice(1, 0, 6, 2);
+  Tensor clamped = half_view.clamp(0.5, 2);
+  half_view.clamp_(0.5, 2);
+  EXPECT_TRUE(sinter::testing::tensors_close(base.slice(1, 0, 6, 2), clamped));
   // Integer tensors keep integer in-place ops.
   Tensor i = tensor({-2, 3}, kLong);
   i.abs_();
   EXPECT_TRUE(i.equal(tensor({2, 3}, kLong)));
   i.neg_().relu_();
   EXPECT_TRUE(i.equal(tensor({0, 0}, kLong)));
+  Tensor j = tensor({-5, 1, 9}, kInt);
+  j.clamp_(-1, 4);
+  EXPECT_TRUE(j.equal(tensor({-1, 1, 4}, kInt)));
 }
 
 // Outputs saved for backward (exp, tanh, sigmoid, ...) are checked against later in-place edits.
