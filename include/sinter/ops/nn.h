@@ -19,6 +19,15 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
               std::string_view padding, IntArrayRef dilation = 1, int64_t groups = 1);
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
               std::string_view padding, IntArrayRef dilation = 1, int64_t groups = 1);
+/// One int padding for every dim (so that a literal 0 picks this, not the string form).
+inline Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+                     int64_t padding, IntArrayRef dilation = 1, int64_t groups = 1) {
+  return conv1d(input, weight, bias, stride, IntArrayRef(padding), dilation, groups);
+}
+inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+                     int64_t padding, IntArrayRef dilation = 1, int64_t groups = 1) {
+  return conv2d(input, weight, bias, stride, IntArrayRef(padding), dilation, groups);
+}
 Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, IntArrayRef stride = 1,
                         IntArrayRef padding = 0, IntArrayRef output_padding = 0, int64_t groups = 1,
                         IntArrayRef dilation = 1);
