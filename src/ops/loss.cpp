@@ -40,9 +40,15 @@ int64_t numel_of(IntArrayRef shape) {
   return n;
 }
 
+/// float16/bfloat16 tensors as float32 (others as they are). Backward formulas compute in
+/// float32 and round once, when the engine casts each gradient to its input's dtype.
+Tensor opmath(const Tensor& t) {
+  return t.defined() && (t.dtype() == kHalf || t.dtype() == kBFloat16) ? t.to(kFloat) : t;
+}
+
 /// The gradient of the unreduced (elementwise) loss given the gradient of the op's output.
 Tensor unreduced_grad(const Tensor& g, int64_t reduction, int64_t numel) {
-  return reduction == kMean ? g / static_cast<double>(numel) : g;
+  return reduction == kMean ? opmath(g) / static_cast<double>(numel) : opmath(g);
 }
 
 // ---- pointwise losses: loss(x, y, w, pw) over the broadcast shape, then the reduction ---------
@@ -221,7 +227,7 @@ struct MseF {
 template <bool Fast>
 void mse_kernel(const OpCall& c) { pointwise_kernel<Fast>(c, MseF{}); }
 TensorList mse_backward(BackwardCtx& c, const TensorList& g) {
-  return difference_grads(c, (c.input(0) - c.input(1)) * (pointwise_grad_scale(c, g[0]) * 2.0));
+  return difference_grads(c, (opmath(c.input(0)) - opmath(c.input(1))) * (pointwise_grad_scale(c, g[0]) * 2.0));
 }
 
 // l1_loss(self, target; reduction): |x - y|. Integer inputs are accepted with reduction none
@@ -276,9 +282,193 @@ void l1_kernel(const OpCall& c) {
   });
 }
 TensorList l1_backward(BackwardCtx& c, const TensorList& g) {
-  const Tensor& x = c.input(0);
-  const Tensor& y = c.input(1);
-  return difference_grads(c, (x - y).sign() * pointwise_grad_scale(c, g[0]));
+  return difference_grads(c, (c.input(0) - c.input(1)).sign() * pointwise_grad_scale(c, g[0]));
+}
+
+/// Requires an input broadcastable to `shape` (weight, pos_weight) without growing it.
+void check_broadcasts_to(const char* op, const char* what, const Tensor& t, IntArrayRef shape) {
+  if (!t.defined()) return;
+  const int64_t lead = static_cast<int64_t>(shape.size()) - t.dim();
+  bool ok = lead >= 0;
+  for (int64_t i = 0; ok && i < t.dim(); ++i) ok = t.size(i) == 1 || t.size(i) == shape[static_cast<size_t>(lead + i)];
+  SINTER_CHECK(ok, ShapeError, op, ": ", what, " of shape ", shape_str(t.sizes()),
+               " does not broadcast to the input's shape ", shape_str(shape));
+}
+
+// smooth_l1_loss(self, target; reduction, beta): 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta.
+// (beta == 0 is l1_loss, dispatched by the public function as PyTorch does.)
+struct SmoothL1F {
+  double beta;
+  template <class A>
+  A operator()(A x, A y, A, A) const {
+    const A b = A(beta), z = std::abs(x - y);
+    return z < b ? A(0.5) * z * z / b : z - A(0.5) * b;
+  }
+};
+void smooth_l1_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
+  SINTER_CHECK(c.attrs.f(1) > 0, ValueError, "smooth_l1_loss: beta must be positive (got ", c.attrs.f(1),
+               "); beta = 0 is l1_loss and negative values are not supported");
+  pointwise_meta(c, out, n);
+}
+template <bool Fast>
+void smooth_l1_kernel(const OpCall& c) { pointwise_kernel<Fast>(c, SmoothL1F{c.attrs.f(1)}); }
+TensorList smooth_l1_backward(BackwardCtx& c, const TensorList& g) {
+  const double beta = c.attrs.f(1);
+  return difference_grads(c, clamp((opmath(c.input(0)) - opmath(c.input(1))) / beta, -1.0, 1.0) * pointwise_grad_scale(c, g[0]));
+}
+
+// huber_loss(self, target; reduction, delta): 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta).
+struct HuberF {
+  double delta;
+  template <class A>
+  A operator()(A x, A y, A, A) const {
+    const A dl = A(delta), z = std::abs(x - y);
+    return z < dl ? A(0.5) * z * z : dl * (z - A(0.5) * dl);
+  }
+};
+void huber_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
+  SINTER_CHECK(c.attrs.f(1) > 0, ValueError, "huber_loss: delta must be positive (got ", c.attrs.f(1), ")");
+  pointwise_meta(c, out, n);
+}
+template <bool Fast>
+void huber_kernel(const OpCall& c) { pointwise_kernel<Fast>(c, HuberF{c.attrs.f(1)}); }
+TensorList huber_backward(BackwardCtx& c, const TensorList& g) {
+  const double delta = c.attrs.f(1);
+  return difference_grads(c, clamp(opmath(c.input(0)) - opmath(c.input(1)), -delta, delta) * pointwise_grad_scale(c, g[0]));
+}
+
+// binary_cross_entropy(self, target, weight; reduction):
+//   -w (y max(log x, -100) + (1 - y) max(log(1 - x), -100)), x in [0, 1].
+struct BceF {
+  template <class A>
+  A operator()(A x, A y, A w, A) const {
+    const A lx = std::max(A(std::log(x)), A(-100)), l1x = std::max(A(std::log(A(1) - x)), A(-100));
+    return w * ((y - A(1)) * l1x - y * lx);
+  }
+};
+void bce_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
+  const Tensor& x = c.in[0];
+  const Tensor& y = c.in[1];
+  SINTER_CHECK(is_floating_point(x.dtype()), DTypeError, "binary_cross_entropy: expected a floating point input, got ",
+               dtype_name(x.dtype()));
+  SINTER_CHECK(y.sizes() == x.sizes(), ValueError, "binary_cross_entropy: target size ", shape_str(y.sizes()),
+               " must be the same as input size ", shape_str(x.sizes()));
+  SINTER_CHECK(y.dtype() == x.dtype(), DTypeError, "binary_cross_entropy: expected target of the input's dtype ",
+               dtype_name(x.dtype()), ", got ", dtype_name(y.dtype()));
+  check_broadcasts_to("binary_cross_entropy", "weight", c.in[2], x.sizes());
+  out[0].sizes = c.attrs.i(0) == kNone ? DimVector(x.sizes()) : DimVector{};
+  out[0].dtype = x.dtype();
+  n = 1;
+}
+template <bool Fast>
+void bce_kernel(const OpCall& c) {
+  const Tensor& x = c.in[0];
+  std::atomic<bool> outside{false};
+  visit_float_dtype(x.dtype(), "binary_cross_entropy", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = compute_t<T>;
+    kernels::StridedLoop<1> loop(x.sizes(), {&x});
+    loop.run([&](const std::array<char*, 1>& p, const std::array<int64_t, 1>& s, int64_t n) {
+      bool bad = false;
+      for (int64_t j = 0; j < n; ++j) {
+        const A v = A(*reinterpret_cast<const T*>(p[0] + j * s[0]));
+        bad |= !(v >= A(0) && v <= A(1));
+      }
+      if (bad) outside.store(true, std::memory_order_relaxed);
+    });
+  });
+  SINTER_CHECK(!outside.load(), ValueError, "binary_cross_entropy: all elements of input should be between 0 and 1");
+  pointwise_kernel<Fast>(c, BceF{});
+}
+TensorList bce_backward(BackwardCtx& c, const TensorList& g) {
+  const Tensor x = opmath(c.input(0)), y = opmath(c.input(1)), w = opmath(c.input(2));
+  Tensor gs = unreduced_grad(g[0], c.attrs.i(0), x.numel());
+  if (w.defined()) gs = gs * w;
+  TensorList r(3);
+  if (c.needs(0)) r[0] = sum_to((x - y) / clamp_min((1.0 - x) * x, 1e-12) * gs, x.sizes());
+  if (c.needs(1)) r[1] = sum_to((log(1.0 - x) - log(x)) * gs, y.sizes());  // -logit(x)
+  return r;
+}
+
+// binary_cross_entropy_with_logits(self, target, weight, pos_weight; reduction):
+//   w ((1 - y) x + (1 + (pw - 1) y) softplus(-x)), softplus(-x) = log1p(exp(-|x|)) + max(-x, 0).
+struct BceLogitsF {
+  template <class A>
+  A operator()(A x, A y, A w, A pw) const {
+    const A sp = A(std::log1p(std::exp(-std::abs(x)))) + std::max(-x, A(0));
+    return w * ((A(1) - y) * x + (A(1) + (pw - A(1)) * y) * sp);
+  }
+};
+void bce_logits_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
+  const char* op = "binary_cross_entropy_with_logits";
+  const Tensor& x = c.in[0];
+  const Tensor& y = c.in[1];
+  SINTER_CHECK(y.sizes() == x.sizes(), ValueError, op, ": target size ", shape_str(y.sizes()),
+               " must be the same as input size ", shape_str(x.sizes()));
+  DType d = result_type(c.in.subspan(0, 2));
+  SINTER_CHECK(is_floating_point(x.dtype()) && is_floating_point(y.dtype()), DTypeError, op,
+               ": expected floating point input and target, got input ", dtype_name(x.dtype()), " and target ",
+               dtype_name(y.dtype()));
+  check_broadcasts_to(op, "weight", c.in[2], x.sizes());
+  check_broadcasts_to(op, "pos_weight", c.in[3], x.sizes());
+  out[0].sizes = c.attrs.i(0) == kNone ? DimVector(x.sizes()) : DimVector{};
+  out[0].dtype = d;
+  n = 1;
+}
+template <bool Fast>
+void bce_logits_kernel(const OpCall& c) { pointwise_kernel<Fast>(c, BceLogitsF{}); }
+TensorList bce_logits_backward(BackwardCtx& c, const TensorList& g) {
+  const Tensor x = opmath(c.input(0)), y = opmath(c.input(1)), w = opmath(c.input(2)), pw = opmath(c.input(3));
+  Tensor gs = unreduced_grad(g[0], c.attrs.i(0), x.numel());
+  if (w.defined()) gs = gs * w;
+  TensorList r(4);
+  if (pw.defined()) {
+    Tensor t = pw * y;
+    if (c.needs(0)) r[0] = sum_to(((t + 1.0 - y) * sigmoid(x) - t) * gs, x.sizes());
+    if (c.needs(1)) r[1] = sum_to((logsigmoid(-x) - logsigmoid(x) * pw) * gs, y.sizes());
+  } else {
+    if (c.needs(0)) r[0] = sum_to((sigmoid(x) - y) * gs, x.sizes());
+    if (c.needs(1)) r[1] = sum_to(-x * gs, y.sizes());
+  }
+  return r;
+}
+
+// kl_div(self, target; reduction, log_target): target (log_)probabilities, self log-probabilities.
+//   log_target: exp(y) (y - x); else xlogy(y, y) - y x (0 where y == 0).
+struct KlDivF {
+  bool log_target;
+  template <class A>
+  A operator()(A x, A y, A, A) const {
+    if (log_target) return A(std::exp(y)) * (y - x);
+    const A ylogy = std::isnan(y) ? y : (y == A(0) ? A(0) : y * A(std::log(y)));
+    return ylogy - y * x;
+  }
+};
+void kl_div_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
+  SINTER_CHECK(is_floating_point(c.in[0].dtype()) && is_floating_point(c.in[1].dtype()), DTypeError,
+               "kl_div: integral inputs are not supported (input ", dtype_name(c.in[0].dtype()), ", target ",
+               dtype_name(c.in[1].dtype()), ")");
+  pointwise_meta(c, out, n);
+}
+template <bool Fast>
+void kl_div_kernel(const OpCall& c) { pointwise_kernel<Fast>(c, KlDivF{c.attrs.b(1)}); }
+TensorList kl_div_backward(BackwardCtx& c, const TensorList& g) {
+  const Tensor x = opmath(c.input(0)), y = opmath(c.input(1));
+  Tensor gs = pointwise_grad_scale(c, g[0]);
+  DimVector shape = broadcast_shapes("kl_div", x.sizes(), y.sizes());
+  // d/dx depends on y only: broadcast it to the loss's shape before summing down to x's.
+  auto to_x = [&](const Tensor& t) { return sum_to(t.sizes() == IntArrayRef(shape) ? t : t.expand(shape), x.sizes()); };
+  TensorList r(2);
+  if (c.attrs.b(1)) {
+    Tensor ey = exp(y);
+    if (c.needs(0)) r[0] = to_x(-ey * gs);
+    if (c.needs(1)) r[1] = sum_to(ey * (y - x + 1.0) * gs, y.sizes());
+  } else {
+    if (c.needs(0)) r[0] = to_x(-y * gs);
+    // d xlogy(y, y) / dy = log(y) + y / y: nan at y == 0, as PyTorch's xlogy gradient.
+    if (c.needs(1)) r[1] = sum_to((log(y) + y / y - x) * gs, y.sizes());
+  }
+  return r;
 }
 
 // ---- nll_loss -------------------------------------------------------------------------------
@@ -536,6 +726,23 @@ OpDef& l1_loss_op = def("l1_loss").input("self").input("target").attr("reduction
                         .set_meta(l1_meta).set_cpu(l1_kernel<true>).set_cpu_ref(l1_kernel<false>)
                         .set_backward(l1_backward);
 
+OpDef& smooth_l1_loss_op = def("smooth_l1_loss").input("self").input("target").attr("reduction", int64_t(kMean))
+                               .attr("beta", 1.0).set_meta(smooth_l1_meta).set_cpu(smooth_l1_kernel<true>)
+                               .set_cpu_ref(smooth_l1_kernel<false>).set_backward(smooth_l1_backward);
+OpDef& huber_loss_op = def("huber_loss").input("self").input("target").attr("reduction", int64_t(kMean))
+                           .attr("delta", 1.0).set_meta(huber_meta).set_cpu(huber_kernel<true>)
+                           .set_cpu_ref(huber_kernel<false>).set_backward(huber_backward);
+OpDef& bce_op = def("binary_cross_entropy").input("self").input("target").input("weight")
+                    .attr("reduction", int64_t(kMean)).set_meta(bce_meta).set_cpu(bce_kernel<true>)
+                    .set_cpu_ref(bce_kernel<false>).set_backward(bce_backward);
+OpDef& bce_logits_op = def("binary_cross_entropy_with_logits").input("self").input("target").input("weight")
+                           .input("pos_weight").attr("reduction", int64_t(kMean)).set_meta(bce_logits_meta)
+                           .set_cpu(bce_logits_kernel<true>).set_cpu_ref(bce_logits_kernel<false>)
+                           .set_backward(bce_logits_backward);
+OpDef& kl_div_op = def("kl_div").input("self").input("target").attr("reduction", int64_t(kMean))
+                       .attr("log_target", false).set_meta(kl_div_meta).set_cpu(kl_div_kernel<true>)
+                       .set_cpu_ref(kl_div_kernel<false>).set_backward(kl_div_backward, kSaveInputs);
+
 }  // namespace
 }  // namespace ops
 
@@ -551,6 +758,106 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, std::string_view redu
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, std::string_view reduction) {
   return ops::call(ops::l1_loss_op, {input, target}, {ops::parse_reduction("l1_loss", reduction)});
+}
+
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, std::string_view reduction, double beta) {
+  int64_t r = ops::parse_reduction("smooth_l1_loss", reduction);
+  SINTER_CHECK(beta >= 0, ValueError, "smooth_l1_loss: beta must be non-negative (got ", beta, ")");
+  if (beta == 0) return l1_loss(input, target, reduction);
+  return ops::call(ops::smooth_l1_loss_op, {input, target}, {r, beta});
+}
+
+Tensor huber_loss(const Tensor& input, const Tensor& target, std::string_view reduction, double delta) {
+  return ops::call(ops::huber_loss_op, {input, target}, {ops::parse_reduction("huber_loss", reduction), delta});
+}
+
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
+                            std::string_view reduction) {
+  return ops::call(ops::bce_op, {input, target, weight}, {ops::parse_reduction("binary_cross_entropy", reduction)});
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight,
+                                        std::string_view reduction, const Tensor& pos_weight) {
+  int64_t r = ops::parse_reduction("binary_cross_entropy_with_logits", reduction);
+  return ops::call(ops::bce_logits_op, {input, target, weight, pos_weight}, {r});
+}
+
+Tensor kl_div(const Tensor& input, const Tensor& target, std::string_view reduction, bool log_target) {
+  // 'batchmean' is the sum divided by the batch size (the size of dim 0).
+  bool batchmean = reduction == "batchmean";
+  SINTER_CHECK(batchmean || reduction == "none" || reduction == "mean" || reduction == "sum", ValueError, "kl_div: '",
+               reduction, "' is not a valid value for reduction (expected 'none', 'batchmean', 'mean' or 'sum')");
+  int64_t r = batchmean ? int64_t(ops::kSum) : ops::parse_reduction("kl_div", reduction);
+  Tensor out = ops::call(ops::kl_div_op, {input, target}, {r, log_target});
+  if (batchmean && input.dim() != 0) out = out / static_cast<double>(input.size(0));
+  return out;
+}
+
+/// input (C) or (N, C, d1, ...); target class indices (N, d1, ...) or class probabilities
+/// of the input's shape. The class dimension is 1 (0 for a 1-D input).
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, std::string_view reduction,
+                     int64_t ignore_index, double label_smoothing) {
+  const char* op = "cross_entropy";
+  const int64_t red = ops::parse_reduction(op, reduction);
+  SINTER_CHECK(input.dim() >= 1, ValueError, op, ": expected an input with 1 or more dimensions (got a 0-dim tensor)");
+  SINTER_CHECK(is_floating_point(input.dtype()), DTypeError, op, ": expected a floating point input, got ",
+               dtype_name(input.dtype()));
+  SINTER_CHECK(!(label_smoothing > 1.0), ValueError, op, ": label_smoothing must be between 0.0 and 1.0. Got: ",
+               label_smoothing);
+  const int64_t class_dim = input.dim() == 1 ? 0 : 1;
+  const int64_t C = input.size(class_dim);
+  // float16/bfloat16 inputs: the loss is computed in float32 and returned in the input's dtype
+  // (as under autocast), so that log_softmax and its gradient round once.
+  const DType dt = input.dtype();
+  const bool reduced = dt == kHalf || dt == kBFloat16;
+  const std::optional<DType> compute = reduced ? std::optional<DType>(kFloat) : std::nullopt;
+  auto in_dtype = [&](const Tensor& loss) { return reduced ? loss.to(dt) : loss; };
+  // The weight broadcast along the class dimension: (C) or (1, C, 1, ...).
+  auto class_weight = [&] {
+    DimVector shape(static_cast<size_t>(input.dim()), 1);
+    shape[static_cast<size_t>(class_dim)] = C;
+    return ops::opmath(weight).view(shape);
+  };
+
+  if (input.sizes() == target.sizes()) {  // class probabilities
+    SINTER_CHECK(is_floating_point(target.dtype()), DTypeError, op,
+                 ": expected a floating point target for class probabilities (a target of the input's shape ",
+                 shape_str(input.sizes()), "), got ", dtype_name(target.dtype()));
+    SINTER_CHECK(ignore_index < 0, ValueError, op,
+                 ": ignore_index is not supported for floating point target (class probabilities), got ignore_index ",
+                 ignore_index);
+    SINTER_CHECK(!weight.defined() || (weight.dim() == 1 && weight.numel() == C), ShapeError, op,
+                 ": weight tensor should be defined either for all ", C,
+                 " classes or no classes but got weight tensor of shape: ", shape_str(weight.sizes()));
+    Tensor logp = log_softmax(input, class_dim, compute);
+    Tensor t = ops::opmath(target);
+    if (label_smoothing > 0) t = t * (1.0 - label_smoothing) + label_smoothing / static_cast<double>(C);
+    Tensor prod = logp * t;
+    if (weight.defined()) prod = prod * class_weight();
+    if (red == ops::kNone) return in_dtype(-prod.sum({class_dim}));
+    if (red == ops::kSum) return in_dtype(-prod.sum());
+    const int64_t batch = C > 0 ? input.numel() / C : 0;  // mean over the non-class positions
+    return in_dtype(-prod.sum() / static_cast<double>(batch));
+  }
+
+  // class indices
+  ops::check_class_target(op, input, target, weight);
+  SINTER_CHECK(!weight.defined() || weight.dtype() == input.dtype(), DTypeError, op,
+               ": expected weight of the input's dtype ", dtype_name(input.dtype()), ", got ", dtype_name(weight.dtype()));
+  Tensor logp = log_softmax(input, class_dim, compute);
+  ops::Outputs nll;
+  try {
+    nll = ops::call_multi(ops::nll_loss_op, {logp, target, ops::opmath(weight)}, {red, ignore_index});
+  } catch (const IndexError& e) {
+    throw IndexError(std::string(op) + ": " + e.what());
+  }
+  if (!(label_smoothing > 0)) return in_dtype(nll.release(0));
+  // Label smoothing: (1 - eps) nll + eps / C * (-sum over classes of w_c logp_c), with the same
+  // ignore_index masking and, for mean, the same weighted denominator (total_weight) as nll.
+  Tensor smooth = -(weight.defined() ? logp * class_weight() : logp).sum({class_dim});
+  smooth = where(target == ignore_index, Scalar(0.0), smooth);
+  Tensor ret = red == ops::kNone ? smooth : red == ops::kSum ? smooth.sum() : smooth.sum() / nll[1];
+  return in_dtype(nll[0] * (1.0 - label_smoothing) + ret * (label_smoothing / static_cast<double>(C)));
 }
 
 }  // namespace sinter
