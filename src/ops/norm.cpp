@@ -692,16 +692,17 @@ void batch_norm_kernel(const OpCall& c) {
         ip[ch] = static_cast<A>(1.0 / std::sqrt(get1(rv, ch) + eps));
       }
     }
-    // y = x * alpha + beta per channel
+    // y = (x - mean) * alpha + bias per channel (centred first: exact when x is near the mean)
     parallel_rows(N * C, S, [&](int64_t pl) {
       int64_t ch = pl % C;
-      A alpha = ip[ch] * (wp ? wp[ch] : A(1));
-      A beta = (bp ? bp[ch] : A(0)) - mp[ch] * alpha;
+      const A alpha = ip[ch] * (wp ? wp[ch] : A(1));
+      const A beta = bp ? bp[ch] : A(0);
+      const A m = mp[ch];
       const T* xr = xp + pl * S;
       T* yr = yp + pl * S;
       if constexpr (Fast) {
 #pragma omp simd
-        for (int64_t j = 0; j < S; ++j) yr[j] = T(static_cast<A>(xr[j]) * alpha + beta);
+        for (int64_t j = 0; j < S; ++j) yr[j] = T((static_cast<A>(xr[j]) - m) * alpha + beta);
       } else {
         for (int64_t j = 0; j < S; ++j)
           yr[j] = T((static_cast<A>(xr[j]) - mp[ch]) * ip[ch] * (wp ? wp[ch] : A(1)) + (bp ? bp[ch] : A(0)));
@@ -771,7 +772,7 @@ void batch_norm_bwd_kernel(const OpCall& c) {
     });
     if (mask[0]) {
       T* gi = static_cast<T*>(c.out[0].data_ptr());
-      // grad_input = ka * gO + kb * x + kc per channel.
+      // grad_input = ka * gO + kb * (x - mean) + kc per channel.
       std::vector<A> ka(static_cast<size_t>(C)), kb(static_cast<size_t>(C)), kc(static_cast<size_t>(C));
       for (int64_t ch = 0; ch < C; ++ch) {
         double r = static_cast<double>(ip[ch]);
@@ -781,7 +782,7 @@ void batch_norm_bwd_kernel(const OpCall& c) {
           double b = -k1 * r * r * sgx[u] / static_cast<double>(M);
           ka[u] = static_cast<A>(k1);
           kb[u] = static_cast<A>(b);
-          kc[u] = static_cast<A>(-k1 * sg[u] / static_cast<double>(M) - b * static_cast<double>(mp[ch]));
+          kc[u] = static_cast<A>(-k1 * sg[u] / static_cast<double>(M));
         } else {
           ka[u] = static_cast<A>(k1);
           kb[u] = kc[u] = A(0);
@@ -789,12 +790,12 @@ void batch_norm_bwd_kernel(const OpCall& c) {
       }
       parallel_rows(N * C, S, [&](int64_t pl) {
         size_t u = static_cast<size_t>(pl % C);
-        const A a = ka[u], b = kb[u], k = kc[u];
+        const A a = ka[u], b = kb[u], k = kc[u], m = mp[pl % C];
         const T* gr = gp + pl * S;
         const T* xr = xp + pl * S;
         T* out = gi + pl * S;
 #pragma omp simd
-        for (int64_t j = 0; j < S; ++j) out[j] = T(a * static_cast<A>(gr[j]) + b * static_cast<A>(xr[j]) + k);
+        for (int64_t j = 0; j < S; ++j) out[j] = T(a * static_cast<A>(gr[j]) + b * (static_cast<A>(xr[j]) - m) + k);
       });
     }
     auto put = [&](int which, auto&& val) {
@@ -955,12 +956,12 @@ void group_norm_kernel(const OpCall& c) {
       int64_t g0 = ng % G;
       for (int64_t k = 0; k < Cg; ++k) {
         int64_t ch = g0 * Cg + k;
-        A alpha = r * (wp ? wp[ch] : A(1));
-        A beta = (bp ? bp[ch] : A(0)) - m * alpha;
+        const A alpha = r * (wp ? wp[ch] : A(1));
+        const A beta = bp ? bp[ch] : A(0);
         const T* xs = xr + k * S;
         T* ys = yr + k * S;
 #pragma omp simd
-        for (int64_t j = 0; j < S; ++j) ys[j] = T(static_cast<A>(xs[j]) * alpha + beta);
+        for (int64_t j = 0; j < S; ++j) ys[j] = T((static_cast<A>(xs[j]) - m) * alpha + beta);
       }
     });
     (void)C;
@@ -1003,18 +1004,19 @@ void group_norm_bwd_kernel(const OpCall& c) {
     const A* mp = static_cast<const A*>(mean.data_ptr());
     const A* rp = static_cast<const A*>(rstd.data_ptr());
     const A* wp = ptr_or_null<A>(w);
-    // Per (n, c) plane: ds = sum(gO * x), db = sum(gO).
+    // Per (n, c) plane: ds = sum(gO * (x - mean)), db = sum(gO).
     std::vector<double> ds(static_cast<size_t>(N * C)), db(static_cast<size_t>(N * C));
     parallel_rows(N * C, 2 * S, [&](int64_t pl) {
       const T* gr = gp + pl * S;
       const T* xr = xp + pl * S;
+      const A m = mp[(pl / C) * G + (pl % C) / Cg];
       if constexpr (Fast) {
-        ds[static_cast<size_t>(pl)] = bsum<A>(S, [&](int64_t j) { return static_cast<A>(gr[j]) * static_cast<A>(xr[j]); });
+        ds[static_cast<size_t>(pl)] = bsum<A>(S, [&](int64_t j) { return static_cast<A>(gr[j]) * (static_cast<A>(xr[j]) - m); });
         db[static_cast<size_t>(pl)] = bsum<A>(S, [&](int64_t j) { return static_cast<A>(gr[j]); });
       } else {
         double a = 0, b = 0;
         for (int64_t j = 0; j < S; ++j) {
-          a += static_cast<double>(static_cast<A>(gr[j])) * static_cast<double>(static_cast<A>(xr[j]));
+          a += static_cast<double>(static_cast<A>(gr[j])) * (static_cast<double>(static_cast<A>(xr[j])) - static_cast<double>(m));
           b += static_cast<double>(static_cast<A>(gr[j]));
         }
         ds[static_cast<size_t>(pl)] = a;
@@ -1025,7 +1027,7 @@ void group_norm_bwd_kernel(const OpCall& c) {
       T* gi = static_cast<T*>(c.out[0].data_ptr());
       parallel_rows(N * G, 2 * D, [&](int64_t ng) {
         int64_t n = ng / G, g0 = ng % G;
-        double m = static_cast<double>(mp[ng]), r = static_cast<double>(rp[ng]);
+        double r = static_cast<double>(rp[ng]);
         double swdb = 0, swds = 0;
         for (int64_t k = 0; k < Cg; ++k) {
           int64_t ch = g0 * Cg + k;
@@ -1035,9 +1037,10 @@ void group_norm_bwd_kernel(const OpCall& c) {
         }
         // grad_input = r * (g - mean(g) - xhat * mean(g * xhat)), g = gO * w_c
         double mg = swdb / static_cast<double>(D);
-        double mgx = r * (swds - m * swdb) / static_cast<double>(D);
+        double mgx = r * swds / static_cast<double>(D);
         const A b = static_cast<A>(-r * r * mgx);
-        const A k0 = static_cast<A>(-r * mg + m * r * r * mgx);
+        const A k0 = static_cast<A>(-r * mg);
+        const A mA = mp[ng];
         for (int64_t k = 0; k < Cg; ++k) {
           int64_t ch = g0 * Cg + k;
           const A a = static_cast<A>(r * (wp ? static_cast<double>(wp[ch]) : 1.0));
@@ -1045,7 +1048,7 @@ void group_norm_bwd_kernel(const OpCall& c) {
           const T* xr = xp + (n * C + ch) * S;
           T* out = gi + (n * C + ch) * S;
 #pragma omp simd
-          for (int64_t j = 0; j < S; ++j) out[j] = T(a * static_cast<A>(gr[j]) + b * static_cast<A>(xr[j]) + k0);
+          for (int64_t j = 0; j < S; ++j) out[j] = T(a * static_cast<A>(gr[j]) + b * (static_cast<A>(xr[j]) - mA) + k0);
         }
       });
     }
@@ -1058,13 +1061,13 @@ void group_norm_bwd_kernel(const OpCall& c) {
         for (int64_t ch = 0; ch < C; ++ch) op[ch] = cast<O>(val(ch));
       });
     };
-    // grad_weight_c = sum_n r (ds - m db); grad_bias_c = sum_n db
+    // grad_weight_c = sum_n r ds; grad_bias_c = sum_n db
     put(1, [&](int64_t ch) {
       double s = 0;
       for (int64_t n = 0; n < N; ++n) {
         int64_t ng = n * G + ch / Cg;
         size_t u = static_cast<size_t>(n * C + ch);
-        s += static_cast<double>(rp[ng]) * (ds[u] - static_cast<double>(mp[ng]) * db[u]);
+        s += static_cast<double>(rp[ng]) * ds[u];
       }
       return s;
     });
