@@ -74,11 +74,13 @@ TEST(LinalgOps, Bmm) {
         {{mk({1, 2, 3}, d).expand({3, 2, 3}), mk({3, 3, 2}, d)}, "expanded batch (stride 0)"},
         {{mk({0, 3, 4}, d), mk({0, 4, 5}, d)}, "empty batch"},
         {{mk({2, 3, 0}, d), mk({2, 0, 5}, d)}, "K = 0"},
+        {{mk({3, 40, 30}, d).mT(), mk({3, 40, 20}, d)}, "larger, transposed lhs"},
     };
   };
   r.dtypes = gemm_dtypes();
   r.grad_inputs = {0, 1};
   r.gradgradcheck = true;
+  r.atol = 1e-4;
   r.errors = {
       expect_error<ShapeError>("batch", [] { bmm(ones({2, 3, 4}), ones({3, 4, 5})); },
                                "bmm: batch1 (2, 3, 4) and batch2 (3, 4, 5) have different batch sizes"),
@@ -106,10 +108,13 @@ TEST(LinalgOps, Addmm) {
           {{mk({3, 1}, d), mk({3, 4}, d), mk_t(4, 5, d)}, "column self, transposed mat2"},
           {{mk({}, d), mk_t(3, 4, d), mk({4, 5}, d)}, "0-dim self"},
           {{mk({5}, d), mk({3, 0}, d), mk({0, 5}, d)}, "K = 0"},
+          {{mk({30, 50}, d), mk({30, 40}, d), mk({50, 40}, d).t()}, "larger"},
+          {{mk({50}, d), mk({40, 30}, d).t(), mk({40, 50}, d)}, "larger, 1-D self"},
       };
     };
     r.dtypes = {kFloat, kDouble};
     r.grad_inputs = {0, 1, 2};
+    r.atol = 1e-4;
     r.errors = {
         expect_error<ShapeError>("self shape", [] { addmm(ones({3, 5}), ones({2, 3}), ones({3, 5})); },
                                  "addmm: self (3, 5) cannot be broadcast to the result (2, 5)"),
@@ -181,6 +186,15 @@ TEST(LinalgOps, MatmulLarge) {
         {{mk({300, 96}, d).t(), mk({130, 300}, d).t()}, "both transposed"},
         {{mk({4, 33, 70}, d), mk({70, 65}, d)}, "batched @ shared weight"},
         {{mk({3, 1, 20, 40}, d), mk({2, 40, 30}, d)}, "broadcast batches"},
+        {{mk({3, 40, 24}, d).mT(), mk({3, 20, 40}, d).mT()}, "transposed batched"},
+        {{mk({40, 3, 24}, d).permute({1, 2, 0}), mk({3, 40, 20}, d)}, "permuted batched lhs"},
+        {{mk({1, 24, 40}, d).expand({3, 24, 40}), mk({3, 40, 20}, d)}, "expanded lhs batch"},
+        {{mk({24, 40}, d), mk({3, 40, 20}, d)}, "2-D @ batched"},
+        {{mk({300}, d), mk({300, 40}, d)}, "1-D @ 2-D"},
+        {{mk({40, 300}, d), mk({300}, d)}, "2-D @ 1-D"},
+        {{mk({5, 30, 300}, d), mk({300}, d)}, "batched @ 1-D"},
+        {{mk({300}, d), mk({4, 300, 20}, d)}, "1-D @ batched"},
+        {{make_noncontiguous({30, 300}, d, -2, 2), mk({300, 20}, d)}, "strided lhs (copied)"},
     };
   };
   r.dtypes = {kFloat, kDouble, kLong};
@@ -207,11 +221,15 @@ TEST(LinalgOps, Linear) {
         {{make_noncontiguous({3, 4}, d, -2, 2), mk({4, 5}, d).t(), mk({5}, d)}, "strided input, transposed weight"},
         {{mk({4, 2, 3}, d).permute({1, 0, 2}), mk({5, 3}, d), mk({5}, d)}, "permuted 3-D input"},
         {{mk({0, 4}, d), mk({5, 4}, d), mk({5}, d)}, "empty batch"},
+        {{mk({4, 30, 40}, d), mk({50, 40}, d), mk({50}, d)}, "larger 3-D with bias"},
+        {{mk({30, 40}, d), mk({40, 50}, d).t(), Tensor()}, "larger, transposed weight, no bias"},
+        {{mk({30, 40}, d), mk({50, 40}, d), mk({30, 50}, d)}, "larger, full-shape bias"},
     };
   };
   r.dtypes = {kFloat, kDouble, kLong};
   r.grad_inputs = {0, 1, 2};
   r.gradgradcheck = true;
+  r.atol = 1e-4;
   r.errors = {
       expect_error<ShapeError>("in_features", [] { linear(ones({32, 785}), ones({256, 784})); },
                                "linear: input (32, 785) does not match weight (256, 784)"),

@@ -147,7 +147,11 @@ dnnl::matmul::primitive_desc matmul_pd(const dnnl::memory::desc& src, const dnnl
                                        const dnnl::primitive_attr& attr) {
   return dnnl::matmul::primitive_desc(engine(), src, wei, bias, dst, attr);
 }
-void append_scale(dnnl::post_ops& po, float alpha) { po.append_eltwise(dnnl::algorithm::eltwise_linear, alpha, 0.f); }
+void set_matmul_alpha(dnnl::primitive_attr& attr, float) { attr.set_scales_mask(DNNL_ARG_WEIGHTS, 0); }
+void add_matmul_alpha_arg(std::unordered_map<int, dnnl::memory>& args, const float* alpha) {
+  dnnl::memory::desc md({1}, dt::f32, dims{1});
+  args.emplace(DNNL_ARG_ATTR_SCALES | DNNL_ARG_WEIGHTS, dnnl::memory(md, engine(), const_cast<float*>(alpha)));
+}
 dnnl::convolution_forward::primitive_desc conv_fwd_pd(const ConvShape& s, dnnl::prop_kind prop) {
   return dnnl::convolution_forward::primitive_desc(engine(), prop, dnnl::algorithm::convolution_direct, s.src, s.wei,
                                                    s.bias, s.dst, s.strides, s.dilates, s.pad_l, s.pad_r);
@@ -171,9 +175,8 @@ dnnl::matmul::primitive_desc matmul_pd(const dnnl::memory::desc& src, const dnnl
   dnnl::matmul::desc d(src, wei, bias, dst);
   return dnnl::matmul::primitive_desc(d, attr, engine());
 }
-void append_scale(dnnl::post_ops& po, float alpha) {
-  po.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, alpha, 0.f);
-}
+void set_matmul_alpha(dnnl::primitive_attr& attr, float alpha) { attr.set_output_scales(0, {alpha}); }
+void add_matmul_alpha_arg(std::unordered_map<int, dnnl::memory>&, const float*) {}
 dnnl::convolution_forward::primitive_desc conv_fwd_pd(const ConvShape& s, dnnl::prop_kind prop) {
   dnnl::convolution_forward::desc d(prop, dnnl::algorithm::convolution_direct, s.src, s.wei, s.bias, s.dst, s.strides,
                                     s.dilates, s.pad_l, s.pad_r);

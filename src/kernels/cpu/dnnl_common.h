@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "sinter/tensor.h"
@@ -102,8 +103,11 @@ void reorder(const dnnl::reorder& r, const dnnl::memory& src, const dnnl::memory
 dnnl::matmul::primitive_desc matmul_pd(const dnnl::memory::desc& src, const dnnl::memory::desc& wei,
                                        const dnnl::memory::desc& bias, const dnnl::memory::desc& dst,
                                        const dnnl::primitive_attr& attr);
-/// dst = alpha * dst as a post-op.
-void append_scale(dnnl::post_ops& po, float alpha);
+/// Makes a matmul scale its product by alpha before its post-ops: dst = alpha * (src @ wei) + ...
+void set_matmul_alpha(dnnl::primitive_attr& attr, float alpha);
+/// The run-time argument set_matmul_alpha needs (none on oneDNN 2; the scale itself on oneDNN 3,
+/// read from *alpha while the primitive runs).
+void add_matmul_alpha_arg(std::unordered_map<int, dnnl::memory>& args, const float* alpha);
 
 struct ConvShape {
   dnnl::memory::desc src, wei, bias, dst;  // bias may be a zero desc (no bias)

@@ -195,8 +195,8 @@ bool gemm_onednn(const Plan& p0, DType dtype, const Tensor& bias, double alpha, 
       ent->bias = dnnl::memory::desc(bd, *dtp, bs);
     }
     dnnl::primitive_attr attr;
+    if (alpha != 1) onednn::set_matmul_alpha(attr, static_cast<float>(alpha));
     dnnl::post_ops po;
-    if (alpha != 1) onednn::append_scale(po, static_cast<float>(alpha));
     if (beta != 0) po.append_sum(static_cast<float>(beta));
     attr.set_post_ops(po);
     auto pd = onednn::matmul_pd(ent->src, ent->wei, ent->bias, ent->dst, attr);
@@ -209,6 +209,8 @@ bool gemm_onednn(const Plan& p0, DType dtype, const Tensor& bias, double alpha, 
       {DNNL_ARG_WEIGHTS, onednn::wrap(e->wei, const_cast<char*>(p.b))},
       {DNNL_ARG_DST, onednn::wrap(e->dst, p.o)}};
   if (bias.defined()) args.emplace(DNNL_ARG_BIAS, onednn::wrap(e->bias, bias.data_ptr()));
+  const float alpha_f = static_cast<float>(alpha);
+  if (alpha != 1) onednn::add_matmul_alpha_arg(args, &alpha_f);
   e->prim.execute(onednn::stream(), args);
   return true;
 }
@@ -300,7 +302,9 @@ void gemm(const Tensor& out, const Tensor& a_in, const Tensor& b_in, const Tenso
   if (!gemm_layout(a.size(-2), a.size(-1), a.stride(-2), a.stride(-1))) a = contiguous_copy(a);
   if (!gemm_layout(b.size(-2), b.size(-1), b.stride(-2), b.stride(-1))) b = contiguous_copy(b);
   Plan p = make_plan(out, a, b);
-  if (gemm_onednn(p, out.dtype(), bias, alpha, beta)) return;
+  // oneDNN costs a few microseconds per call; tiny products are faster in the plain loop.
+  const bool tiny = static_cast<double>(p.M) * p.N * p.K * p.count < 8192;
+  if (!tiny && gemm_onednn(p, out.dtype(), bias, alpha, beta)) return;
   visit_dtype(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, Half>) {
