@@ -3,6 +3,7 @@
 // threads) is in reduce_util.h; each op below supplies a reducer, a meta and a backward.
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "kernels/cpu/reduce_simd.h"
 #include "ops/elementwise.h"
@@ -199,8 +200,8 @@ struct SumReducer {
     else o[i] = cast<T>(a);
   }
   void row(Acc& a, const T* x, int64_t n, int64_t) const requires is_simd_float<T> { a += kernels::simd::sum(x, n); }
-  void col(Acc* a, const T* x, int64_t n, int64_t) const requires is_simd_float<T> {
-    kernels::simd::accumulate_sum(a, x, n);
+  void cols(Acc* a, const T* x, int64_t n, int64_t, int64_t rows, int64_t ld) const requires is_simd_float<T> {
+    kernels::simd::accumulate_sum_rows(a, x, rows, n, ld);
   }
 };
 
@@ -340,9 +341,9 @@ struct ExtremumReducer {
     Acc m = IsMax ? kernels::simd::max(x, n) : kernels::simd::min(x, n);
     step(a, m, 0);
   }
-  void col(Acc* a, const T* x, int64_t n, int64_t) const requires is_simd_float<T> {
-    if constexpr (IsMax) kernels::simd::accumulate_max(a, x, n);
-    else kernels::simd::accumulate_min(a, x, n);
+  void cols(Acc* a, const T* x, int64_t n, int64_t, int64_t rows, int64_t ld) const requires is_simd_float<T> {
+    if constexpr (IsMax) kernels::simd::accumulate_max_rows(a, x, rows, n, ld);
+    else kernels::simd::accumulate_min_rows(a, x, rows, n, ld);
   }
 };
 
@@ -540,14 +541,28 @@ struct VarReducer {
     double var = a.m2 / divisor;
     o[i] = cast<T>(Sqrt ? std::sqrt(var) : var);
   }
-  // Two passes over a contiguous row: more accurate than Welford and vectorisable.
+  // Two passes over the data (mean, then squares about it), vectorised, merged as above.
+  // Squares are taken about the mean rounded to T, c: sum (x - mean)^2 = sum (x - c)^2 - n (mean - c)^2.
   void row(Acc& a, const T* x, int64_t n, int64_t) const requires is_simd_float<T> {
-    double mean = kernels::simd::sum(x, n) / static_cast<double>(n), m2 = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      double d = static_cast<double>(x[i]) - mean;
-      m2 += d * d;
+    const double mean = kernels::simd::sum(x, n) / static_cast<double>(n);
+    const T c = static_cast<T>(mean);
+    const double off = mean - static_cast<double>(c);
+    const double m2 = kernels::simd::sum_sq_dev(x, n, c) - static_cast<double>(n) * off * off;
+    merge(a, Acc{static_cast<double>(n), mean, std::max(0.0, m2)});
+  }
+  void cols(Acc* a, const T* x, int64_t n, int64_t, int64_t rows, int64_t ld) const requires is_simd_float<T> {
+    std::vector<double> s(static_cast<size_t>(n), 0.0), m2(static_cast<size_t>(n), 0.0);
+    std::vector<T> c(static_cast<size_t>(n));
+    kernels::simd::accumulate_sum_rows(s.data(), x, rows, n, ld);
+    for (int64_t j = 0; j < n; ++j) {
+      s[j] /= static_cast<double>(rows);
+      c[j] = static_cast<T>(s[j]);
     }
-    merge(a, Acc{static_cast<double>(n), mean, m2});
+    kernels::simd::accumulate_sq_dev_rows(m2.data(), x, c.data(), rows, n, ld);
+    for (int64_t j = 0; j < n; ++j) {
+      const double off = s[j] - static_cast<double>(c[j]);
+      merge(a[j], Acc{static_cast<double>(rows), s[j], std::max(0.0, m2[j] - static_cast<double>(rows) * off * off)});
+    }
   }
 };
 

@@ -9,8 +9,9 @@
 //   using Acc;  Acc init();  void step(Acc&, T v, int64_t k);  void merge(Acc& a, const Acc& later);
 //   void finish(int64_t out_index, const Acc&, int64_t K);
 // and optionally fast paths over contiguous runs:
-//   void row(Acc&, const T* x, int64_t n, int64_t k0);         // k0..k0+n of one output
-//   void col(Acc* acc, const T* x, int64_t n, int64_t k);      // one k for n adjacent outputs
+//   void row(Acc&, const T* x, int64_t n, int64_t k0);       // k0..k0+n of one output
+//   void cols(Acc* acc, const T* x, int64_t n, int64_t k0, int64_t rows, int64_t ld);
+//        // rows k0..k0+rows (ld apart) for n adjacent outputs
 #pragma once
 #include <algorithm>
 #include <array>
@@ -87,7 +88,9 @@ namespace detail_reduce {
 template <class R, class T>
 concept HasRow = requires(const R& r, typename R::Acc& a, const T* x) { r.row(a, x, int64_t(), int64_t()); };
 template <class R, class T>
-concept HasCol = requires(const R& r, typename R::Acc* a, const T* x) { r.col(a, x, int64_t(), int64_t()); };
+concept HasCols = requires(const R& r, typename R::Acc* a, const T* x) {
+  r.cols(a, x, int64_t(), int64_t(), int64_t(), int64_t());
+};
 
 template <class T, class R>
 void run_row(const R& r, typename R::Acc& acc, const T* x, int64_t n, int64_t k0) {
@@ -98,11 +101,12 @@ void run_row(const R& r, typename R::Acc& acc, const T* x, int64_t n, int64_t k0
   }
 }
 template <class T, class R>
-void run_col(const R& r, typename R::Acc* acc, const T* x, int64_t n, int64_t k) {
-  if constexpr (HasCol<R, T>) {
-    r.col(acc, x, n, k);
+void run_cols(const R& r, typename R::Acc* acc, const T* x, int64_t n, int64_t k0, int64_t rows, int64_t ld) {
+  if constexpr (HasCols<R, T>) {
+    r.cols(acc, x, n, k0, rows, ld);
   } else {
-    for (int64_t j = 0; j < n; ++j) r.step(acc[j], x[j], k);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < n; ++j) r.step(acc[j], x[i * ld + j], k0 + i);
   }
 }
 }  // namespace detail_reduce
@@ -154,7 +158,7 @@ void reduce_akc(const T* x, int64_t A, int64_t K, int64_t C, const R& r) {
       for (int64_t t = b; t < e; ++t) {
         const int64_t a = t / nb, c0 = (t % nb) * kBlock, cn = std::min(kBlock, C - c0);
         std::fill(acc.data(), acc.data() + cn, r.init());
-        for (int64_t k = 0; k < K; ++k) run_col(r, acc.data(), x + (a * K + k) * C + c0, cn, k);
+        run_cols(r, acc.data(), x + a * K * C + c0, cn, 0, K, C);
         for (int64_t j = 0; j < cn; ++j) r.finish(a * C + c0 + j, acc[j], K);
       }
     });
@@ -167,7 +171,7 @@ void reduce_akc(const T* x, int64_t A, int64_t K, int64_t C, const R& r) {
     kernels::parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
       for (int64_t t = b; t < e; ++t) {
         int64_t k0 = K * t / chunks, k1 = K * (t + 1) / chunks;
-        for (int64_t k = k0; k < k1; ++k) run_col(r, part.data() + t * C, x + (a * K + k) * C, C, k);
+        run_cols(r, part.data() + t * C, x + (a * K + k0) * C, C, k0, k1 - k0, C);
       }
     });
     for (int64_t j = 0; j < C; ++j) {

@@ -717,6 +717,9 @@ TEST(ReduceOps, LargeInputsFastMatchesReference) {
       {"columns (34000, 2)", make_tensor({34000, 2}, kFloat, 0, 1)},
       {"permuted (300, 70, 4)", make_tensor({70, 4, 300}, kFloat, 0, 1).permute({2, 0, 1})},
       {"double, transposed (40000, 2)", make_tensor({2, 40000}, kDouble, -1, 1).t()},
+      // 45 columns: blocks of 4 vectors, single vectors and a scalar tail, over tiles of rows.
+      {"columns (3000, 45)", make_tensor({3000, 45}, kFloat, -1, 1)},
+      {"double columns (1500, 45)", make_tensor({1500, 45}, kDouble, -1, 1)},
       {"int64 middle (40, 900, 3)", make_tensor({40, 900, 3}, kLong, -5, 5)},
   };
   using Fn = std::function<TensorList(const Tensor&, IntArrayRef)>;

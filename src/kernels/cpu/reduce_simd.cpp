@@ -101,21 +101,107 @@ HWY_INLINE double SumImpl(const T* HWY_RESTRICT x, int64_t n) {
 double SumF32(const float* x, int64_t n) { return SumImpl(x, n); }
 double SumF64(const double* x, int64_t n) { return SumImpl(x, n); }
 
-void AccumulateSumF32(double* HWY_RESTRICT acc, const float* HWY_RESTRICT x, int64_t n) {
-  const hn::ScalableTag<double> dd;
-  const hn::Rebind<float, decltype(dd)> df;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(dd));
-  int64_t i = 0;
-  for (; i + N <= n; i += N)
-    hn::StoreU(hn::Add(hn::LoadU(dd, acc + i), hn::PromoteTo(dd, hn::LoadU(df, x + i))), dd, acc + i);
-  for (; i < n; ++i) acc[i] += static_cast<double>(x[i]);
-}
-void AccumulateSumF64(double* HWY_RESTRICT acc, const double* HWY_RESTRICT x, int64_t n) {
-  const hn::ScalableTag<double> d;
+template <class T>
+HWY_INLINE double SumSqDevImpl(const T* HWY_RESTRICT x, int64_t n, T c) {
+  const hn::ScalableTag<T> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  int64_t i = 0;
-  for (; i + N <= n; i += N) hn::StoreU(hn::Add(hn::LoadU(d, acc + i), hn::LoadU(d, x + i)), d, acc + i);
-  for (; i < n; ++i) acc[i] += x[i];
+  constexpr int64_t kBlock = 8192;
+  const auto vc = hn::Set(d, c);
+  double total = 0;
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t e = std::min(n, b + kBlock);
+    auto a0 = hn::Zero(d), a1 = hn::Zero(d);
+    int64_t i = b;
+    for (; i + 2 * N <= e; i += 2 * N) {
+      const auto d0 = hn::Sub(hn::LoadU(d, x + i), vc), d1 = hn::Sub(hn::LoadU(d, x + i + N), vc);
+      a0 = hn::MulAdd(d0, d0, a0);
+      a1 = hn::MulAdd(d1, d1, a1);
+    }
+    for (; i + N <= e; i += N) {
+      const auto d0 = hn::Sub(hn::LoadU(d, x + i), vc);
+      a0 = hn::MulAdd(d0, d0, a0);
+    }
+    double s = static_cast<double>(hn::GetLane(hn::SumOfLanes(d, hn::Add(a0, a1))));
+    for (; i < e; ++i) {
+      const double v = static_cast<double>(x[i]) - static_cast<double>(c);
+      s += v * v;
+    }
+    total += s;
+  }
+  return total;
+}
+double SumSqDevF32(const float* x, int64_t n, float c) { return SumSqDevImpl(x, n, c); }
+double SumSqDevF64(const double* x, int64_t n, double c) { return SumSqDevImpl(x, n, c); }
+
+// Column blocks of 4 vectors walk a tile of rows in registers; the tile's partial results
+// (at most kTile values each, in T) then go to the double accumulators.
+constexpr int64_t kTile = 32;
+
+// acc[j] += sum over the rows of f(x[r * ld + j], j), f given as a vector op and a scalar op.
+template <class T, class VecF, class ScalarF>
+HWY_INLINE void FoldRows(double* HWY_RESTRICT acc, const T* HWY_RESTRICT x, int64_t rows, int64_t n, int64_t ld,
+                         VecF vf, ScalarF sf) {
+  const hn::ScalableTag<T> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  HWY_ALIGN T buf[4 * 64];
+  for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
+    const int64_t r1 = std::min(rows, r0 + kTile);
+    int64_t j = 0;
+    for (; j + 4 * N <= n; j += 4 * N) {
+      auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* p = x + r * ld + j;
+        a0 = vf(d, a0, hn::LoadU(d, p), j);
+        a1 = vf(d, a1, hn::LoadU(d, p + N), j + N);
+        a2 = vf(d, a2, hn::LoadU(d, p + 2 * N), j + 2 * N);
+        a3 = vf(d, a3, hn::LoadU(d, p + 3 * N), j + 3 * N);
+      }
+      hn::Store(a0, d, buf);
+      hn::Store(a1, d, buf + N);
+      hn::Store(a2, d, buf + 2 * N);
+      hn::Store(a3, d, buf + 3 * N);
+      for (int64_t t = 0; t < 4 * N; ++t) acc[j + t] += static_cast<double>(buf[t]);
+    }
+    for (; j + N <= n; j += N) {
+      auto a0 = hn::Zero(d);
+      for (int64_t r = r0; r < r1; ++r) a0 = vf(d, a0, hn::LoadU(d, x + r * ld + j), j);
+      hn::Store(a0, d, buf);
+      for (int64_t t = 0; t < N; ++t) acc[j + t] += static_cast<double>(buf[t]);
+    }
+    for (; j < n; ++j) {
+      double s = 0;
+      for (int64_t r = r0; r < r1; ++r) s += sf(x[r * ld + j], j);
+      acc[j] += s;
+    }
+  }
+}
+
+template <class T>
+HWY_INLINE void SumRowsImpl(double* acc, const T* x, int64_t rows, int64_t n, int64_t ld) {
+  FoldRows(acc, x, rows, n, ld, [](auto d, auto a, auto v, int64_t) { return hn::Add(a, v); },
+           [](T v, int64_t) { return static_cast<double>(v); });
+}
+void SumRowsF32(double* acc, const float* x, int64_t rows, int64_t n, int64_t ld) { SumRowsImpl(acc, x, rows, n, ld); }
+void SumRowsF64(double* acc, const double* x, int64_t rows, int64_t n, int64_t ld) { SumRowsImpl(acc, x, rows, n, ld); }
+
+template <class T>
+HWY_INLINE void SqDevRowsImpl(double* acc, const T* x, const T* c, int64_t rows, int64_t n, int64_t ld) {
+  FoldRows(
+      acc, x, rows, n, ld,
+      [c](auto d, auto a, auto v, int64_t j) {
+        const auto dv = hn::Sub(v, hn::LoadU(d, c + j));
+        return hn::MulAdd(dv, dv, a);
+      },
+      [c](T v, int64_t j) {
+        const double dv = static_cast<double>(v) - static_cast<double>(c[j]);
+        return dv * dv;
+      });
+}
+void SqDevRowsF32(double* acc, const float* x, const float* c, int64_t rows, int64_t n, int64_t ld) {
+  SqDevRowsImpl(acc, x, c, rows, n, ld);
+}
+void SqDevRowsF64(double* acc, const double* x, const double* c, int64_t rows, int64_t n, int64_t ld) {
+  SqDevRowsImpl(acc, x, c, rows, n, ld);
 }
 
 template <bool IsMax, class V>
@@ -178,10 +264,47 @@ HWY_INLINE void AccumulateExtremumImpl(T* HWY_RESTRICT acc, const T* HWY_RESTRIC
   for (; i < n; ++i)
     if ((IsMax ? acc[i] < x[i] : x[i] < acc[i]) || std::isnan(x[i])) acc[i] = x[i];
 }
-void AccumulateMaxF32(float* acc, const float* x, int64_t n) { AccumulateExtremumImpl<true>(acc, x, n); }
-void AccumulateMaxF64(double* acc, const double* x, int64_t n) { AccumulateExtremumImpl<true>(acc, x, n); }
-void AccumulateMinF32(float* acc, const float* x, int64_t n) { AccumulateExtremumImpl<false>(acc, x, n); }
-void AccumulateMinF64(double* acc, const double* x, int64_t n) { AccumulateExtremumImpl<false>(acc, x, n); }
+
+template <bool IsMax, class D, class V>
+HWY_INLINE V PickNaN(D, V a, V v) {
+  return hn::IfThenElse(hn::Or(IsMax ? hn::Lt(a, v) : hn::Lt(v, a), hn::IsNaN(v)), v, a);
+}
+
+template <bool IsMax, class T>
+HWY_INLINE void ExtremumRowsImpl(T* HWY_RESTRICT acc, const T* HWY_RESTRICT x, int64_t rows, int64_t n, int64_t ld) {
+  const hn::ScalableTag<T> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
+    const int64_t r1 = std::min(rows, r0 + kTile);
+    int64_t j = 0;
+    for (; j + 4 * N <= n; j += 4 * N) {
+      auto a0 = hn::LoadU(d, acc + j), a1 = hn::LoadU(d, acc + j + N), a2 = hn::LoadU(d, acc + j + 2 * N),
+           a3 = hn::LoadU(d, acc + j + 3 * N);
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* p = x + r * ld + j;
+        a0 = PickNaN<IsMax>(d, a0, hn::LoadU(d, p));
+        a1 = PickNaN<IsMax>(d, a1, hn::LoadU(d, p + N));
+        a2 = PickNaN<IsMax>(d, a2, hn::LoadU(d, p + 2 * N));
+        a3 = PickNaN<IsMax>(d, a3, hn::LoadU(d, p + 3 * N));
+      }
+      hn::StoreU(a0, d, acc + j);
+      hn::StoreU(a1, d, acc + j + N);
+      hn::StoreU(a2, d, acc + j + 2 * N);
+      hn::StoreU(a3, d, acc + j + 3 * N);
+    }
+    for (; j + N <= n; j += N) {
+      auto a0 = hn::LoadU(d, acc + j);
+      for (int64_t r = r0; r < r1; ++r) a0 = PickNaN<IsMax>(d, a0, hn::LoadU(d, x + r * ld + j));
+      hn::StoreU(a0, d, acc + j);
+    }
+    if (j < n)
+      for (int64_t r = r0; r < r1; ++r) AccumulateExtremumImpl<IsMax>(acc + j, x + r * ld + j, n - j);
+  }
+}
+void MaxRowsF32(float* acc, const float* x, int64_t rows, int64_t n, int64_t ld) { ExtremumRowsImpl<true>(acc, x, rows, n, ld); }
+void MaxRowsF64(double* acc, const double* x, int64_t rows, int64_t n, int64_t ld) { ExtremumRowsImpl<true>(acc, x, rows, n, ld); }
+void MinRowsF32(float* acc, const float* x, int64_t rows, int64_t n, int64_t ld) { ExtremumRowsImpl<false>(acc, x, rows, n, ld); }
+void MinRowsF64(double* acc, const double* x, int64_t rows, int64_t n, int64_t ld) { ExtremumRowsImpl<false>(acc, x, rows, n, ld); }
 
 // sum(exp(x - m)) over a row; when y is given it also receives exp(x - m).
 template <class T>
@@ -312,16 +435,20 @@ namespace sinter::kernels::simd {
 
 HWY_EXPORT(SumF32);
 HWY_EXPORT(SumF64);
-HWY_EXPORT(AccumulateSumF32);
-HWY_EXPORT(AccumulateSumF64);
+HWY_EXPORT(SumSqDevF32);
+HWY_EXPORT(SumSqDevF64);
+HWY_EXPORT(SumRowsF32);
+HWY_EXPORT(SumRowsF64);
+HWY_EXPORT(SqDevRowsF32);
+HWY_EXPORT(SqDevRowsF64);
+HWY_EXPORT(MaxRowsF32);
+HWY_EXPORT(MaxRowsF64);
+HWY_EXPORT(MinRowsF32);
+HWY_EXPORT(MinRowsF64);
 HWY_EXPORT(MaxF32);
 HWY_EXPORT(MaxF64);
 HWY_EXPORT(MinF32);
 HWY_EXPORT(MinF64);
-HWY_EXPORT(AccumulateMaxF32);
-HWY_EXPORT(AccumulateMaxF64);
-HWY_EXPORT(AccumulateMinF32);
-HWY_EXPORT(AccumulateMinF64);
 HWY_EXPORT(LogSumExpF32);
 HWY_EXPORT(LogSumExpF64);
 HWY_EXPORT(SoftmaxRowF32);
@@ -331,16 +458,36 @@ HWY_EXPORT(SoftmaxColsF64);
 
 double sum(const float* x, int64_t n) { return HWY_DYNAMIC_DISPATCH(SumF32)(x, n); }
 double sum(const double* x, int64_t n) { return HWY_DYNAMIC_DISPATCH(SumF64)(x, n); }
-void accumulate_sum(double* acc, const float* x, int64_t n) { HWY_DYNAMIC_DISPATCH(AccumulateSumF32)(acc, x, n); }
-void accumulate_sum(double* acc, const double* x, int64_t n) { HWY_DYNAMIC_DISPATCH(AccumulateSumF64)(acc, x, n); }
+double sum_sq_dev(const float* x, int64_t n, float c) { return HWY_DYNAMIC_DISPATCH(SumSqDevF32)(x, n, c); }
+double sum_sq_dev(const double* x, int64_t n, double c) { return HWY_DYNAMIC_DISPATCH(SumSqDevF64)(x, n, c); }
+void accumulate_sum_rows(double* acc, const float* x, int64_t rows, int64_t n, int64_t ld) {
+  HWY_DYNAMIC_DISPATCH(SumRowsF32)(acc, x, rows, n, ld);
+}
+void accumulate_sum_rows(double* acc, const double* x, int64_t rows, int64_t n, int64_t ld) {
+  HWY_DYNAMIC_DISPATCH(SumRowsF64)(acc, x, rows, n, ld);
+}
+void accumulate_sq_dev_rows(double* acc, const float* x, const float* c, int64_t rows, int64_t n, int64_t ld) {
+  HWY_DYNAMIC_DISPATCH(SqDevRowsF32)(acc, x, c, rows, n, ld);
+}
+void accumulate_sq_dev_rows(double* acc, const double* x, const double* c, int64_t rows, int64_t n, int64_t ld) {
+  HWY_DYNAMIC_DISPATCH(SqDevRowsF64)(acc, x, c, rows, n, ld);
+}
+void accumulate_max_rows(float* acc, const float* x, int64_t rows, int64_t n, int64_t ld) {
+  HWY_DYNAMIC_DISPATCH(MaxRowsF32)(acc, x, rows, n, ld);
+}
+void accumulate_max_rows(double* acc, const double* x, int64_t rows, int64_t n, int64_t ld) {
+  HWY_DYNAMIC_DISPATCH(MaxRowsF64)(acc, x, rows, n, ld);
+}
+void accumulate_min_rows(float* acc, const float* x, int64_t rows, int64_t n, int64_t ld) {
+  HWY_DYNAMIC_DISPATCH(MinRowsF32)(acc, x, rows, n, ld);
+}
+void accumulate_min_rows(double* acc, const double* x, int64_t rows, int64_t n, int64_t ld) {
+  HWY_DYNAMIC_DISPATCH(MinRowsF64)(acc, x, rows, n, ld);
+}
 float max(const float* x, int64_t n) { return HWY_DYNAMIC_DISPATCH(MaxF32)(x, n); }
 double max(const double* x, int64_t n) { return HWY_DYNAMIC_DISPATCH(MaxF64)(x, n); }
 float min(const float* x, int64_t n) { return HWY_DYNAMIC_DISPATCH(MinF32)(x, n); }
 double min(const double* x, int64_t n) { return HWY_DYNAMIC_DISPATCH(MinF64)(x, n); }
-void accumulate_max(float* acc, const float* x, int64_t n) { HWY_DYNAMIC_DISPATCH(AccumulateMaxF32)(acc, x, n); }
-void accumulate_max(double* acc, const double* x, int64_t n) { HWY_DYNAMIC_DISPATCH(AccumulateMaxF64)(acc, x, n); }
-void accumulate_min(float* acc, const float* x, int64_t n) { HWY_DYNAMIC_DISPATCH(AccumulateMinF32)(acc, x, n); }
-void accumulate_min(double* acc, const double* x, int64_t n) { HWY_DYNAMIC_DISPATCH(AccumulateMinF64)(acc, x, n); }
 double logsumexp(const float* x, int64_t n) { return HWY_DYNAMIC_DISPATCH(LogSumExpF32)(x, n); }
 double logsumexp(const double* x, int64_t n) { return HWY_DYNAMIC_DISPATCH(LogSumExpF64)(x, n); }
 void softmax_row(float* y, const float* x, int64_t n, bool log) { HWY_DYNAMIC_DISPATCH(SoftmaxRowF32)(y, x, n, log); }

@@ -9,20 +9,29 @@ namespace sinter::kernels::simd {
 /// Sum of x[0..n) (float partial sums per block, double across blocks).
 double sum(const float* x, int64_t n);
 double sum(const double* x, int64_t n);
-/// acc[i] += x[i] for i < n (a row of a reduction over an outer dim).
-void accumulate_sum(double* acc, const float* x, int64_t n);
-void accumulate_sum(double* acc, const double* x, int64_t n);
+/// Sum of (x[i] - c)^2 over x[0..n).
+double sum_sq_dev(const float* x, int64_t n, float c);
+double sum_sq_dev(const double* x, int64_t n, double c);
+
+// Reductions over an outer dim: `rows` rows of n values, `ld` elements apart, folded into n
+// accumulators (read once; tiles of rows stay in cache while each column block is summed).
+/// acc[j] += sum over rows r of x[r * ld + j]
+void accumulate_sum_rows(double* acc, const float* x, int64_t rows, int64_t n, int64_t ld);
+void accumulate_sum_rows(double* acc, const double* x, int64_t rows, int64_t n, int64_t ld);
+/// acc[j] += sum over rows r of (x[r * ld + j] - c[j])^2
+void accumulate_sq_dev_rows(double* acc, const float* x, const float* c, int64_t rows, int64_t n, int64_t ld);
+void accumulate_sq_dev_rows(double* acc, const double* x, const double* c, int64_t rows, int64_t n, int64_t ld);
+/// acc[j] = max (min) of acc[j] and x[r * ld + j] over rows, NaN-propagating.
+void accumulate_max_rows(float* acc, const float* x, int64_t rows, int64_t n, int64_t ld);
+void accumulate_max_rows(double* acc, const double* x, int64_t rows, int64_t n, int64_t ld);
+void accumulate_min_rows(float* acc, const float* x, int64_t rows, int64_t n, int64_t ld);
+void accumulate_min_rows(double* acc, const double* x, int64_t rows, int64_t n, int64_t ld);
 
 /// Largest / smallest of x[0..n), n >= 1; NaN when any element is NaN.
 float max(const float* x, int64_t n);
 double max(const double* x, int64_t n);
 float min(const float* x, int64_t n);
 double min(const double* x, int64_t n);
-/// acc[i] = max(acc[i], x[i]) (min), NaN-propagating.
-void accumulate_max(float* acc, const float* x, int64_t n);
-void accumulate_max(double* acc, const double* x, int64_t n);
-void accumulate_min(float* acc, const float* x, int64_t n);
-void accumulate_min(double* acc, const double* x, int64_t n);
 
 /// log(sum(exp(x[0..n)))), computed as max + log(sum(exp(x - max))).
 double logsumexp(const float* x, int64_t n);
