@@ -71,6 +71,22 @@ std::array<Tensor, 4> loss_operands(const OpCall& c, IntArrayRef shape) {
   return r;
 }
 
+/// One partial sum per thread of a kernels::parallel_for (which runs on the calling thread alone
+/// when it is already inside a parallel region).
+class Partials {
+ public:
+  Partials() : v_(omp_in_parallel() ? 1 : static_cast<size_t>(omp_get_max_threads()), 0.0) {}
+  double& mine() { return v_[v_.size() == 1 ? 0 : static_cast<size_t>(omp_get_thread_num())]; }
+  double total() const {
+    double t = 0;
+    for (double x : v_) t += x;
+    return t;
+  }
+
+ private:
+  std::vector<double> v_;
+};
+
 /// Sum of g(i) for i in [0, n): blocked, 8 accumulators in A, blocks combined in double.
 template <class A, class G>
 double block_sum(int64_t n, G&& g) {
@@ -115,7 +131,7 @@ void pointwise_none(const Tensor& out, const std::array<Tensor, 4>& in, const F&
 template <class T, class F>
 double pointwise_sum(IntArrayRef shape, const std::array<Tensor, 4>& in, const F& f) {
   using A = compute_t<T>;
-  std::vector<double> part(static_cast<size_t>(omp_get_max_threads()), 0.0);
+  Partials part;
   kernels::StridedLoop<4> loop(shape, {&in[0], &in[1], &in[2], &in[3]});
   loop.run([&](const std::array<char*, 4>& p, const std::array<int64_t, 4>& s, int64_t n) {
     const T* x = reinterpret_cast<const T*>(p[0]);
@@ -131,11 +147,9 @@ double pointwise_sum(IntArrayRef shape, const std::array<Tensor, 4>& in, const F
       const int64_t s0 = s[0] / es, s1 = s[1] / es, s2 = s[2] / es, s3 = s[3] / es;
       acc = block_sum<A>(n, [&](int64_t j) { return f(A(x[j * s0]), A(y[j * s1]), A(w[j * s2]), A(q[j * s3])); });
     }
-    part[static_cast<size_t>(omp_get_thread_num())] += acc;
+    part.mine() += acc;
   });
-  double total = 0;
-  for (double v : part) total += v;
-  return total;
+  return part.total();
 }
 
 /// The operands as contiguous float64 copies (reference kernels compute in double, serially).
@@ -590,8 +604,7 @@ void nll_forward(const OpCall& c) {
   } else {
     double loss = 0, wsum = 0;
     if (Fast) {
-      const size_t nt = static_cast<size_t>(omp_get_max_threads());
-      std::vector<double> lp(nt, 0.0), wp_(nt, 0.0);
+      Partials lp, wp_;
       kernels::parallel_for(M, kernels::kGrainSize / 4, [&](int64_t b, int64_t e) {
         double l = 0, ws = 0;
         A wv;
@@ -599,13 +612,11 @@ void nll_forward(const OpCall& c) {
           l += static_cast<double>(term(i, wv));
           ws += static_cast<double>(wv);
         }
-        lp[static_cast<size_t>(omp_get_thread_num())] += l;
-        wp_[static_cast<size_t>(omp_get_thread_num())] += ws;
+        lp.mine() += l;
+        wp_.mine() += ws;
       });
-      for (size_t k = 0; k < nt; ++k) {
-        loss += lp[k];
-        wsum += wp_[k];
-      }
+      loss = lp.total();
+      wsum = wp_.total();
     } else {
       A wv;
       for (int64_t i = 0; i < M; ++i) {

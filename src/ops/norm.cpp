@@ -61,6 +61,33 @@ double bsum(int64_t n, F&& f) {
   return total;
 }
 
+/// Two sums in one pass: (sum of f(i).first, sum of f(i).second), blocked like bsum.
+template <class A, class F>
+std::pair<double, double> bsum2(int64_t n, F&& f) {
+  double t1 = 0, t2 = 0;
+  for (int64_t b = 0; b < n; b += kBlock) {
+    int64_t e = std::min(n, b + kBlock);
+    A a1 = 0, a2 = 0;
+#pragma omp simd reduction(+ : a1, a2)
+    for (int64_t i = b; i < e; ++i) {
+      auto [v1, v2] = f(i);
+      a1 += v1;
+      a2 += v2;
+    }
+    t1 += static_cast<double>(a1);
+    t2 += static_cast<double>(a2);
+  }
+  return {t1, t2};
+}
+
+/// The weight as a dense A array: w itself, or ones when there is none (keeps loops branch-free).
+template <class A>
+const A* weight_or_ones(const A* w, int64_t n, std::vector<A>& ones) {
+  if (w) return w;
+  ones.assign(static_cast<size_t>(n), A(1));
+  return ones.data();
+}
+
 /// Splits `rows` rows into one chunk per thread; f(chunk, begin, end) runs each chunk.
 template <class F>
 int64_t for_row_chunks(int64_t rows, int64_t row_work, F&& f) {
@@ -267,6 +294,8 @@ void layer_norm_bwd_kernel(const OpCall& c) {
     const A* mp = static_cast<const A*>(mean.data_ptr());
     const A* rp = static_cast<const A*>(rstd.data_ptr());
     const A* wp = ptr_or_null<A>(w);
+    std::vector<A> ones;
+    const A* wv = weight_or_ones(wp, D, ones);
     T* gi = mask[0] ? static_cast<T*>(c.out[0].data_ptr()) : nullptr;
     bool need_wb = mask[1] || mask[2];
     // Per-chunk partial sums of grad_weight (gO * xhat) and grad_bias (gO), in double.
@@ -283,14 +312,14 @@ void layer_norm_bwd_kernel(const OpCall& c) {
         if (gi) {
           double sg, sgx;
           if constexpr (Fast) {
-            sg = bsum<A>(D, [&](int64_t j) { return static_cast<A>(gr[j]) * (wp ? wp[j] : A(1)); });
-            sgx = bsum<A>(D, [&](int64_t j) {
-              return static_cast<A>(gr[j]) * (wp ? wp[j] : A(1)) * (static_cast<A>(xr[j]) - m);
+            std::tie(sg, sgx) = bsum2<A>(D, [&](int64_t j) {
+              A gj = static_cast<A>(gr[j]) * wv[j];
+              return std::pair<A, A>(gj, gj * (static_cast<A>(xr[j]) - m));
             });
           } else {
             sg = sgx = 0;
             for (int64_t j = 0; j < D; ++j) {
-              double gj = static_cast<double>(static_cast<A>(gr[j])) * (wp ? static_cast<double>(wp[j]) : 1.0);
+              double gj = static_cast<double>(static_cast<A>(gr[j])) * static_cast<double>(wv[j]);
               sg += gj;
               sgx += gj * (static_cast<double>(static_cast<A>(xr[j])) - static_cast<double>(m));
             }
@@ -301,7 +330,7 @@ void layer_norm_bwd_kernel(const OpCall& c) {
           T* out = gi + i * D;
 #pragma omp simd
           for (int64_t j = 0; j < D; ++j) {
-            A gj = static_cast<A>(gr[j]) * (wp ? wp[j] : A(1));
+            A gj = static_cast<A>(gr[j]) * wv[j];
             out[j] = T(r * (gj - a - (static_cast<A>(xr[j]) - m) * bcoef));
           }
         }
@@ -478,7 +507,8 @@ void rms_norm_bwd_kernel(const OpCall& c) {
     const T* gp = static_cast<const T*>(go.data_ptr());
     const T* xp = static_cast<const T*>(x.data_ptr());
     const A* rp = static_cast<const A*>(rstd.data_ptr());
-    const A* wp = ptr_or_null<A>(w);
+    std::vector<A> ones;
+    const A* wv = weight_or_ones(ptr_or_null<A>(w), D, ones);
     T* gi = mask[0] ? static_cast<T*>(c.out[0].data_ptr()) : nullptr;
     int64_t max_chunks = std::max(1, omp_get_max_threads());
     std::vector<double> pw(mask[1] ? static_cast<size_t>(max_chunks * D) : 0, 0.0);
@@ -490,11 +520,11 @@ void rms_norm_bwd_kernel(const OpCall& c) {
         if (gi) {
           double sgx;
           if constexpr (Fast) {
-            sgx = bsum<A>(D, [&](int64_t j) { return static_cast<A>(gr[j]) * (wp ? wp[j] : A(1)) * static_cast<A>(xr[j]); });
+            sgx = bsum<A>(D, [&](int64_t j) { return static_cast<A>(gr[j]) * wv[j] * static_cast<A>(xr[j]); });
           } else {
             sgx = 0;
             for (int64_t j = 0; j < D; ++j)
-              sgx += static_cast<double>(static_cast<A>(gr[j])) * (wp ? static_cast<double>(wp[j]) : 1.0) *
+              sgx += static_cast<double>(static_cast<A>(gr[j])) * static_cast<double>(wv[j]) *
                      static_cast<double>(static_cast<A>(xr[j]));
           }
           // grad_input = r * g - x * r^3 * mean(g * x), g = gO * w
@@ -502,7 +532,7 @@ void rms_norm_bwd_kernel(const OpCall& c) {
           T* out = gi + i * D;
 #pragma omp simd
           for (int64_t j = 0; j < D; ++j)
-            out[j] = T(r * static_cast<A>(gr[j]) * (wp ? wp[j] : A(1)) - static_cast<A>(xr[j]) * bcoef);
+            out[j] = T(r * static_cast<A>(gr[j]) * wv[j] - static_cast<A>(xr[j]) * bcoef);
         }
         if (mask[1]) {
           double* pwk = pw.data() + k * D;

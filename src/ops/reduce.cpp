@@ -22,7 +22,7 @@ namespace ops {
 
 ReducePlan make_reduce_plan(const char* op, const Tensor& x, IntArrayRef dims, bool keepdim) {
   ReducePlan p;
-  p.reduce.assign(static_cast<size_t>(x.dim()), dims.empty());
+  p.reduce.resize(static_cast<size_t>(x.dim()), dims.empty());
   bool seen0 = false;  // a 0-dim tensor accepts dim 0 / -1 once
   for (auto d : dims) {
     int64_t w = wrap_dim(op, d, x.dim());
@@ -83,9 +83,6 @@ ReduceLayout reduce_layout(const Tensor& x, const ReducePlan& p) {
   SmallVector<Dim, 8> ds;
   for (int64_t i = 0; i < x.dim(); ++i)
     if (x.size(i) != 1) ds.push_back({x.size(i), x.stride(i), static_cast<bool>(p.reduce[i])});
-  SmallVector<int64_t, 8> kept_orig;  // output positions (among kept dims of size > 1)
-  for (size_t i = 0; i < ds.size(); ++i)
-    if (!ds[i].reduced) kept_orig.push_back(static_cast<int64_t>(kept_orig.size()));
   // Memory order: largest stride first.
   SmallVector<int64_t, 8> order(ds.size());
   for (size_t i = 0; i < ds.size(); ++i) order[i] = static_cast<int64_t>(i);

@@ -26,7 +26,7 @@ namespace sinter::ops {
 
 /// Which dims a reduction covers (empty `dims` = all) and the output shape.
 struct ReducePlan {
-  std::vector<bool> reduce;  // per input dim
+  SmallVector<bool, 8> reduce;  // per input dim
   DimVector out_sizes;       // with keepdim applied
   int64_t outer = 1;         // number of output elements
   int64_t inner = 1;         // elements reduced into each output (K)

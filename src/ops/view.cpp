@@ -1,5 +1,7 @@
 // View ops: outputs alias input 0 (same storage, new sizes/strides/offset). One backward
 // serves them all: scatter the gradient into zeros through the same view of a contiguous base.
+#include <algorithm>
+#include <cstring>
 #include <numeric>
 
 #include "core/tensor_util.h"
@@ -267,11 +269,30 @@ OpDef& squeeze_op = def("squeeze").input("self").attr("dim").set_meta(squeeze_me
 OpDef& unsqueeze_op = def("unsqueeze").input("self").attr("dim").set_meta(unsqueeze_meta).view().set_backward(view_backward).set_onnx("Unsqueeze");
 OpDef& diagonal_op = def("diagonal").input("self").attr("offset", int64_t(0)).attr("dim1", int64_t(0)).attr("dim2", int64_t(1))
                          .set_meta(diagonal_meta).view().set_backward(view_backward);
+TensorList as_strided_backward(BackwardCtx& c, const TensorList& g);
 OpDef& as_strided_op = def("as_strided").input("self").attr("size").attr("stride").attr("storage_offset")
-                           .set_meta(as_strided_meta).view().set_backward(view_backward);
+                           .set_meta(as_strided_meta).view().set_backward(as_strided_backward);
 
-// view_scatter(grad; base_sizes, sizes, strides, offset): zeros(base_sizes) with grad written
-// through the view (sizes, strides, offset) of that contiguous base. Linear in grad.
+// view_scatter(grad; base_sizes, sizes, strides, offset): zeros(base_sizes) with grad added
+// through the view (sizes, strides, offset) of that contiguous base (elements the view reaches
+// more than once sum up). Linear in grad.
+
+/// True when no two coordinates of the geometry reach one element.
+bool non_overlapping(IntArrayRef sizes, IntArrayRef strides) {
+  std::vector<std::pair<int64_t, int64_t>> d;  // (stride, size) of the dims that matter
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] == 0) return true;
+    if (sizes[i] > 1) d.emplace_back(strides[i], sizes[i]);
+  }
+  std::sort(d.begin(), d.end());
+  int64_t reach = 0;  // largest offset the smaller-stride dims span
+  for (auto [st, sz] : d) {
+    if (st <= reach) return false;
+    reach += (sz - 1) * st;
+  }
+  return true;
+}
+
 void view_scatter_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
   out[0].sizes = DimVector(c.attrs.ints(0));
   out[0].dtype = c.in[0].dtype();
@@ -280,15 +301,62 @@ void view_scatter_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, s
 void view_scatter_kernel(const OpCall& c) {
   const Tensor& o = c.out[0];
   std::memset(o.data_ptr(), 0, static_cast<size_t>(o.nbytes()));
-  Tensor v = detail::make_alias(o, c.attrs.ints(1), c.attrs.ints(2), c.attrs.i(3));
-  kernels::copy_kernel(v, c.in[0]);
+  IntArrayRef sizes = c.attrs.ints(1), strides = c.attrs.ints(2);
+  Tensor v = detail::make_alias(o, sizes, strides, c.attrs.i(3));
+  if (non_overlapping(sizes, strides)) return kernels::copy_kernel(v, c.in[0]);
+  // Overlapping view (as_strided with repeats): accumulate, one element at a time.
+  Tensor g = c.in[0].contiguous();
+  visit_dtype(o.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* gp = static_cast<const T*>(g.data_ptr());
+    T* base = static_cast<T*>(v.data_ptr());
+    DimVector idx(sizes.size(), 0);
+    for (int64_t i = 0; i < g.numel(); ++i) {
+      int64_t off = 0;
+      for (size_t d = 0; d < sizes.size(); ++d) off += idx[d] * strides[d];
+      if constexpr (std::is_same_v<T, bool>) base[off] = base[off] || gp[i];
+      else base[off] = T(compute_t<T>(base[off]) + compute_t<T>(gp[i]));
+      for (size_t d = sizes.size(); d-- > 0;) {
+        if (++idx[d] < sizes[d]) break;
+        idx[d] = 0;
+      }
+    }
+  });
 }
 TensorList view_scatter_backward(BackwardCtx& c, const TensorList& g) {
-  return {as_strided(g[0].contiguous(), c.attrs.ints(1), c.attrs.ints(2), c.attrs.i(3))};
+  Tensor gc = g[0].contiguous();
+  return {as_strided(gc, c.attrs.ints(1), c.attrs.ints(2), gc.storage_offset() + c.attrs.i(3))};
 }
 OpDef& view_scatter_op = def("view_scatter").input("grad").attr("base_sizes").attr("sizes").attr("strides").attr("offset")
                              .set_meta(view_scatter_meta).set_cpu(view_scatter_kernel)
                              .set_backward(view_scatter_backward, kSaveNone);
+
+// as_strided's geometry is absolute in the storage: the gradient goes through a buffer that
+// spans both the input's and the output's elements there.
+TensorList as_strided_backward(BackwardCtx& c, const TensorList& g) {
+  const Tensor& x = c.input(0);
+  IntArrayRef size = c.attrs.ints(0), stride = c.attrs.ints(1);
+  const int64_t off = c.attrs.is_none(2) ? x.storage_offset() : c.attrs.i(2);
+  auto span = [](IntArrayRef sz, IntArrayRef st, int64_t o) -> std::pair<int64_t, int64_t> {  // [lo, hi], or lo > hi
+    int64_t hi = o;
+    for (size_t i = 0; i < sz.size(); ++i) {
+      if (sz[i] == 0) return {1, 0};
+      hi += (sz[i] - 1) * st[i];
+    }
+    return {o, hi};
+  };
+  auto [ilo, ihi] = span(x.sizes(), x.strides(), x.storage_offset());
+  auto [olo, ohi] = span(size, stride, off);
+  if (ilo > ihi) return {zeros(x.sizes(), g[0].dtype())};
+  int64_t lo = ilo, hi = ihi;
+  if (olo <= ohi) {
+    lo = std::min(lo, olo);
+    hi = std::max(hi, ohi);
+  }
+  Tensor buf = olo <= ohi ? call(view_scatter_op, {g[0]}, {DimVector{hi - lo + 1}, DimVector(size), DimVector(stride), off - lo})
+                          : zeros({hi - lo + 1}, g[0].dtype());
+  return {as_strided(buf, x.sizes(), x.strides(), buf.storage_offset() + x.storage_offset() - lo)};
+}
 
 TensorList view_backward(BackwardCtx& c, const TensorList& g) {
   // Replay the view's meta on a contiguous stand-in of the input's shape to get its geometry.

@@ -412,6 +412,12 @@ TEST(LinalgOps, TransposedOperandsAreReadInPlace) {
   Tensor r1 = matmul(a.t(), b.t());
   Tensor r2 = matmul(a.t().contiguous(), b.t().contiguous());
   EXPECT_TRUE(r1.allclose(r2, 1e-5, 1e-5));
+  // Views that start inside their storage (non-zero offsets), in the oneDNN and the plain path.
+  Tensor big = randn({3, 50, 60});
+  Tensor x = big[1].narrow(0, 5, 40), y = big[2].narrow(0, 2, 45).t();  // (40, 60), (60, 45) transposed
+  EXPECT_TRUE(matmul(x, y).allclose(matmul(x.contiguous(), y.contiguous()), 1e-5, 1e-5));
+  Tensor xs = big[2].narrow(0, 3, 2).narrow(1, 1, 3), ys = big[1].narrow(0, 2, 3).narrow(1, 4, 2);  // (2, 3) @ (3, 2)
+  EXPECT_TRUE(mm(xs, ys).allclose(mm(xs.contiguous(), ys.contiguous()), 1e-5, 1e-5));
 }
 
 TEST(LinalgOps, MatmulDoubleBackward) {

@@ -1,6 +1,8 @@
 // Loss functions against PyTorch: every reduction, weights, ignore_index, label smoothing,
 // broadcasting, non-contiguous and empty inputs, gradcheck/gradgradcheck and error cases.
 #include <algorithm>
+#include <omp.h>
+
 #include <optional>
 
 #include "op_record.h"
@@ -498,4 +500,54 @@ TEST(LossOps, CrossEntropyTrainsAndDoubleBackward) {
   Tensor gg = autograd::grad({(g * g).sum()}, {x})[0];
   EXPECT_TRUE(gg.defined());
   EXPECT_GT(gg.abs().sum().item<double>(), 0.0);
+}
+
+// ---- large inputs: the parallel kernels against PyTorch and the reference kernels ---------------
+
+TEST(LossOps, LargeInputsUseParallelKernels) {
+  for (const char* red : kReductions) {
+    SCOPED_TRACE(red);
+    OpRecord nll;
+    nll.ops = {"nll_loss"};
+    nll.torch = "F.nll_loss(a0, a1, weight=a2, reduction=" + py_str(red) + ")";
+    nll.fn = [red](const TensorList& x) { return TensorList{nll_loss(x[0], x[1], x[2], red)}; };
+    nll.samples = [](DType d) {
+      return std::vector<OpSample>{
+          {{make_tensor({40000, 3}, d), class_target({40000}, 3, -100), make_tensor({3}, d, 0.5, 2)}, "(N, C)"},
+          {{make_tensor({8, 3, 5000}, d), class_target({8, 5000}, 3, -100), Tensor()}, "(N, C, d)"}};
+    };
+    nll.grad_inputs = {0};
+    sinter::testing::check_record(nll);
+
+    OpRecord mse;
+    mse.ops = {"mse_loss"};
+    mse.torch = "F.mse_loss(a0, a1, reduction=" + py_str(red) + ")";
+    mse.fn = [red](const TensorList& x) { return TensorList{mse_loss(x[0], x[1], red)}; };
+    mse.samples = [](DType d) {
+      return std::vector<OpSample>{{{make_tensor({300, 200}, d), make_tensor({300, 200}, d)}, "contiguous"},
+                                   {{make_tensor({300, 200}, d).t(), make_tensor({200}, d)}, "strided, broadcast"}};
+    };
+    mse.grad_inputs = {0, 1};
+    sinter::testing::check_record(mse);
+  }
+}
+
+TEST(LossOps, InsideAParallelRegion) {
+  // Loss kernels called from the threads of a user's own OpenMP region.
+  Tensor x = randn({300, 200}), y = randn({300, 200});
+  Tensor logp = randn({40000, 3});
+  Tensor t = class_target({40000}, 3);
+  const double mse = mse_loss(x, y, "sum").item<double>();
+  const double nll = nll_loss(logp, t, {}, "sum").item<double>();
+  std::vector<double> got_mse(4, 0.0), got_nll(4, 0.0);
+#pragma omp parallel num_threads(4)
+  {
+    const int k = omp_get_thread_num();
+    got_mse[static_cast<size_t>(k)] = mse_loss(x, y, "sum").item<double>();
+    got_nll[static_cast<size_t>(k)] = nll_loss(logp, t, {}, "sum").item<double>();
+  }
+  for (int k = 0; k < 4; ++k) {
+    EXPECT_NEAR(got_mse[static_cast<size_t>(k)], mse, 1e-6 * std::abs(mse)) << "thread " << k;
+    EXPECT_NEAR(got_nll[static_cast<size_t>(k)], nll, 1e-6 * std::abs(nll)) << "thread " << k;
+  }
 }

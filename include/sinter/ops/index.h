@@ -1,6 +1,7 @@
 // Indexing: x.index({Slice(1, 3), 0, None, Ellipsis}), gather/scatter, masks.
 #pragma once
 #include <optional>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -15,12 +16,22 @@ constexpr EllipsisIndexType Ellipsis;
 struct NoneIndexType {};
 constexpr NoneIndexType None;
 
-/// Python's start:stop:step; std::nullopt means "from the start" / "to the end".
+/// One bound of a Slice: an integer, or None / std::nullopt for "from the start" / "to the end".
+struct SliceBound {
+  std::optional<int64_t> value;
+  SliceBound(std::nullopt_t) {}
+  SliceBound(NoneIndexType) {}
+  SliceBound(std::optional<int64_t> v) : value(v) {}
+  template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
+  SliceBound(I v) : value(static_cast<int64_t>(v)) {}
+};
+
+/// Python's start:stop:step, e.g. Slice(1, None), Slice(None, -1), Slice(None, None, 2).
 struct Slice {
   std::optional<int64_t> start, stop;
   int64_t step = 1;
-  Slice(std::optional<int64_t> start = std::nullopt, std::optional<int64_t> stop = std::nullopt, int64_t step = 1)
-      : start(start), stop(stop), step(step) {}
+  Slice(SliceBound start = std::nullopt, SliceBound stop = std::nullopt, int64_t step = 1)
+      : start(start.value), stop(stop.value), step(step) {}
 };
 
 /// One element of an index list: an integer, a slice, None, Ellipsis, a bool, or a tensor.
