@@ -13,11 +13,11 @@ using sinter::testing::tensors_close;
 namespace {
 
 // torch 1.13 has no F.scaled_dot_product_attention: the math of torch 2.x's, in float64 for
-// bfloat16 inputs (so the reference is the exact result rounded once).
+// bfloat16 and float16 inputs (so the reference is the exact result rounded once).
 const std::string kSdpa =
     "def sdpa(q, k, v, m=None, causal=False, scale=None):\n"
     "    dt = q.dtype\n"
-    "    if dt == torch.bfloat16:\n"
+    "    if dt in (torch.bfloat16, torch.float16):\n"
     "        q, k, v = q.double(), k.double(), v.double()\n"
     "        m = m.double() if m is not None and m.dtype != torch.bool else m\n"
     "    L, S = q.size(-2), k.size(-2)\n"
@@ -87,7 +87,7 @@ TEST(AttentionOps, ScaledDotProductAttention) {
       s.push_back({{q, k, make_tensor({2, 3, 5, 6}, d), m}, "non-contiguous"});
       return s;
     };
-    r.dtypes = {kFloat, kDouble, kBFloat16};
+    r.dtypes = {kFloat, kDouble, kBFloat16, kHalf};
     r.grad_inputs = {0, 1, 2, 3};
     // Second order once, where every input (the float mask too) is differentiable.
     r.gradgradcheck = cfg.mask == 2;

@@ -33,7 +33,7 @@ TEST(NnMiscOps, DropoutDeterministicCases) {
     return TensorList{dropout(x[0], 0.0, true), dropout(x[0], 0.5, false), dropout(x[0], 1.0, true)};
   };
   r.samples = [](DType d) { return unary_samples(d); };
-  r.dtypes = {kFloat, kDouble, kBFloat16};
+  r.dtypes = {kFloat, kDouble, kBFloat16, kHalf};
   r.errors = {
       expect_error<ValueError>("p > 1", [] { dropout(ones({3}, kFloat), 1.5); },
                                "dropout: dropout probability has to be between 0 and 1, but got 1.5"),
@@ -257,7 +257,7 @@ TEST(NnMiscOps, Interpolate) {
       if (!downscales) s.push_back({{make_tensor({1, 1, 1, 1}, d)}, "single pixel"});
       return s;
     };
-    r.dtypes = {kFloat, kDouble, kBFloat16};
+    r.dtypes = {kFloat, kDouble, kBFloat16, kHalf};
     if (cfg.mode == "nearest" && !cfg.three_d) r.dtypes.push_back(kByte);
     r.gradgradcheck = true;
     r.errors = {

@@ -31,8 +31,8 @@ void expect_composite_grad_matches(const std::function<TensorList(const TensorLi
 }
 
 /// Python helper: bfloat16 tensors go up to float32, so the reference is the exact result
-/// rounded once (sinter computes bfloat16 norms in float32).
-const std::string kUpcast = "u = lambda t: t.float() if t is not None and t.dtype == torch.bfloat16 else t\n";
+/// rounded once (sinter computes bfloat16 and float16 norms in float32).
+const std::string kUpcast = "u = lambda t: t.float() if t is not None and t.dtype in (torch.bfloat16, torch.float16) else t\n";
 
 /// Running statistics must be positive for the variance.
 Tensor channel_vec(int64_t c, DType d, double lo = -1, double hi = 1) { return make_tensor({c}, d, lo, hi); }
@@ -74,7 +74,7 @@ TEST(NormOps, BatchNormTraining) {
     return TensorList{batch_norm(x[0], rm, rv, x[1], x[2], true, 0.1, 1e-3)};
   };
   r.samples = bn_samples;
-  r.dtypes = {kFloat, kDouble, kBFloat16};
+  r.dtypes = {kFloat, kDouble, kBFloat16, kHalf};
   r.grad_inputs = {0, 1, 2};
   r.gradgradcheck = true;
   r.errors = {
@@ -107,7 +107,7 @@ TEST(NormOps, BatchNormRunningStatsVsTorch) {
       return TensorList{y, rm, rv};
     };
     r.samples = bn_samples;
-    r.dtypes = {kFloat, kDouble, kBFloat16};
+    r.dtypes = {kFloat, kDouble, kBFloat16, kHalf};
     r.grad_inputs = {};
     sinter::testing::check_record(r);
   }
@@ -133,7 +133,7 @@ TEST(NormOps, BatchNormEval) {
         {{make_tensor({2, 2, 3}, d), Tensor(), Tensor(), channel_vec(2, d), channel_vec(2, d, 0.5, 2)}, "no affine"},
     };
   };
-  r.dtypes = {kFloat, kDouble, kBFloat16};
+  r.dtypes = {kFloat, kDouble, kBFloat16, kHalf};
   r.grad_inputs = {0, 1, 2};
   r.gradgradcheck = true;
   r.errors = {
@@ -179,7 +179,7 @@ TEST(NormOps, LayerNorm) {
           {{make_tensor({0, 4, 5}, d), w(), w()}, "empty"},
       };
     };
-    r.dtypes = {kFloat, kDouble, kBFloat16};
+    r.dtypes = {kFloat, kDouble, kBFloat16, kHalf};
     r.grad_inputs = {0, 1, 2};
     r.gradgradcheck = true;
     r.errors = {
@@ -215,7 +215,7 @@ TEST(NormOps, GroupNorm) {
       if (groups < 4) s.push_back({{make_tensor({3, 4}, d), w(), w()}, "2-D"});
       return s;
     };
-    r.dtypes = {kFloat, kDouble, kBFloat16};
+    r.dtypes = {kFloat, kDouble, kBFloat16, kHalf};
     r.grad_inputs = {0, 1, 2};
     r.gradgradcheck = true;
     r.errors = {
@@ -261,7 +261,7 @@ TEST(NormOps, RmsNorm) {
           {{make_tensor({0, 4, 5}, d), w()}, "empty"},
       };
     };
-    r.dtypes = {kFloat, kDouble, kBFloat16};
+    r.dtypes = {kFloat, kDouble, kBFloat16, kHalf};
     r.grad_inputs = {0, 1};
     r.gradgradcheck = true;
     r.errors = {

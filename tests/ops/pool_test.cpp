@@ -39,8 +39,8 @@ std::vector<OpSample> pool_samples(DType d) {
 }
 
 /// Python helper: bfloat16 tensors go up to float32, so the reference is the exact result
-/// rounded once (sinter accumulates bfloat16 in float32).
-const char* kUpcast = "u = lambda t: t.float() if t is not None and t.dtype == torch.bfloat16 else t";
+/// rounded once (sinter accumulates bfloat16 and float16 in float32).
+const char* kUpcast = "u = lambda t: t.float() if t is not None and t.dtype in (torch.bfloat16, torch.float16) else t";
 
 struct MaxCfg {
   DimVector k, s, p, d;
@@ -63,9 +63,12 @@ TEST(PoolOps, MaxPool2d) {
       r.ops = with_indices ? std::vector<std::string>{"max_pool2d_with_indices", "max_pool2d_with_indices_backward"}
                            : std::vector<std::string>{"max_pool2d"};
       std::string stride = cfg.s.empty() ? "None" : py_tuple(cfg.s);
-      r.torch = "F.max_pool2d(a0, " + py_tuple(cfg.k) + ", stride=" + stride + ", padding=" + py_tuple(cfg.p) +
-                ", dilation=" + py_tuple(cfg.d) + ", ceil_mode=" + (cfg.ceil ? "True" : "False") +
-                (with_indices ? ", return_indices=True)" : ")");
+      // (torch 1.13 has no float16 max pooling on CPU: it runs in float32; the maxima are exact.)
+      r.stmt = kUpcast;
+      std::string call = "F.max_pool2d(u(a0), " + py_tuple(cfg.k) + ", stride=" + stride + ", padding=" +
+                         py_tuple(cfg.p) + ", dilation=" + py_tuple(cfg.d) + ", ceil_mode=" + (cfg.ceil ? "True" : "False");
+      r.torch = with_indices ? "(lambda r: (r[0].to(a0.dtype), r[1]))(" + call + ", return_indices=True))"
+                             : call + ").to(a0.dtype)";
       r.fn = [cfg, with_indices](const TensorList& x) {
         if (with_indices) {
           auto [o, i] = max_pool2d_with_indices(x[0], cfg.k, cfg.s, cfg.p, cfg.d, cfg.ceil);
@@ -74,7 +77,7 @@ TEST(PoolOps, MaxPool2d) {
         return TensorList{max_pool2d(x[0], cfg.k, cfg.s, cfg.p, cfg.d, cfg.ceil)};
       };
       r.samples = pool_samples;
-      r.dtypes = {kFloat, kDouble, kBFloat16};
+      r.dtypes = {kFloat, kDouble, kBFloat16, kHalf};
       // Under autograd both entry points run max_pool2d_with_indices: check its gradients once.
       r.gradcheck = with_indices;
       r.gradgradcheck = with_indices;
@@ -145,7 +148,7 @@ TEST(PoolOps, AvgPool2d) {
       if (d == kLong) s.push_back({{make_tensor({1, 2, 5, 5}, d, -20, 20)}, "wide int64 range"});
       return s;
     };
-    r.dtypes = {kFloat, kDouble, kBFloat16, kLong};
+    r.dtypes = {kFloat, kDouble, kBFloat16, kHalf, kLong};
     r.gradgradcheck = true;
     r.errors = {
         expect_error<ShapeError>("2-D input", [] { avg_pool2d(ones({3, 3}, kFloat), {2}); }, "avg_pool2d"),
@@ -174,7 +177,7 @@ TEST(PoolOps, AdaptiveAvgPool2d) {
       s.erase(s.begin() + 5);
       return s;
     };
-    r.dtypes = {kFloat, kDouble, kBFloat16};
+    r.dtypes = {kFloat, kDouble, kBFloat16, kHalf};
     r.gradgradcheck = true;
     r.errors = {
         expect_error<ShapeError>("2-D input", [] { adaptive_avg_pool2d(ones({3, 3}, kFloat), {2}); }, "adaptive_avg_pool2d"),
