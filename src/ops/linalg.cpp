@@ -394,7 +394,7 @@ std::vector<int> parse_term(std::string_view eq, size_t begin, size_t end) {
     char ch = eq[i];
     if (ch == ' ') continue;
     if (ch == '.') {
-      SINTER_CHECK(!ell && i + 2 < end + 0 + 1 && eq.substr(i, 3) == "...", ValueError,
+      SINTER_CHECK(!ell && i + 3 <= end && eq.substr(i, 3) == "...", ValueError,
                    "einsum(): found '.' for operand at index ", i,
                    " that is not part of any ellipsis, or more than one ellipsis in one term: '", eq, "'");
       ell = true;
@@ -447,7 +447,7 @@ Tensor sumproduct(Tensor a, Tensor b, const std::vector<int64_t>& sum_dims) {
   for (auto* v : {&lro, &lo, &ro})
     for (auto d : *v) {
       order.push_back(d);
-      osz.push_back(d == -1 ? 1 : (std::find(ro.begin(), ro.end(), d) != ro.end() ? b.size(d) : a.size(d)));
+      osz.push_back(v == &ro ? b.size(d) : a.size(d));
     }
   for (auto* v : {&contract, &rest})
     for (auto d : *v) {
@@ -535,10 +535,17 @@ Tensor einsum(std::string_view eq, const std::vector<Tensor>& operands) {
       if (count[static_cast<size_t>(id)] == 1) out_pos.push_back(pos[static_cast<size_t>(id)]);
   }
 
+  // What a layout position stands for, in error messages.
+  auto what_at = [&](int64_t p) {
+    if (p < max_ell) return "ellipsis dimension " + std::to_string(p);
+    for (int id = 0; id < 52; ++id)
+      if (pos[static_cast<size_t>(id)] == p) return std::string("subscript ") + subscript_char(id);
+    return std::string("dimension ") + std::to_string(p);
+  };
+
   // Each operand in the common layout; sizes checked against each other.
   std::vector<Tensor> ts;
   std::vector<int64_t> size(static_cast<size_t>(D), 1);
-  std::vector<int64_t> size_from(static_cast<size_t>(D), -1);
   std::vector<int64_t> last_use(static_cast<size_t>(D), -1);
   for (size_t i = 0; i < n; ++i) {
     Tensor t = operands[i];
@@ -549,22 +556,24 @@ Tensor einsum(std::string_view eq, const std::vector<Tensor>& operands) {
       else
         lab.push_back(pos[static_cast<size_t>(id)]);
     }
-    // Repeated subscripts: take the diagonal.
-    for (size_t a = 0; a < lab.size(); ++a)
-      for (size_t b = a + 1; b < lab.size(); ++b)
-        if (lab[a] == lab[b]) {
-          SINTER_CHECK(t.size(static_cast<int64_t>(a)) == t.size(static_cast<int64_t>(b)), ShapeError,
-                       "einsum(): subscript ", subscript_char(terms[i][a] >= 0 ? terms[i][a] : 0),
-                       " is repeated for operand ", i, " but the sizes don't match, ", t.size(static_cast<int64_t>(a)),
-                       " != ", t.size(static_cast<int64_t>(b)));
-          t = t.diagonal(0, static_cast<int64_t>(a), static_cast<int64_t>(b));
+    // Repeated subscripts: take the diagonal (which moves that dim last), until none is left.
+    for (bool again = true; again;) {
+      again = false;
+      for (size_t a = 0; a < lab.size() && !again; ++a)
+        for (size_t b = a + 1; b < lab.size(); ++b) {
+          if (lab[a] != lab[b]) continue;
+          const int64_t da = static_cast<int64_t>(a), db = static_cast<int64_t>(b);
+          SINTER_CHECK(t.size(da) == t.size(db), ShapeError, "einsum(): ", what_at(lab[a]), " is repeated for operand ",
+                       i, " but the sizes don't match, ", t.size(da), " != ", t.size(db));
+          t = t.diagonal(0, da, db);
           int64_t l = lab[a];
           lab.erase(lab.begin() + static_cast<std::ptrdiff_t>(b));
           lab.erase(lab.begin() + static_cast<std::ptrdiff_t>(a));
           lab.push_back(l);
-          a = static_cast<size_t>(-1);
+          again = true;
           break;
         }
+    }
     DimVector perm;
     for (int64_t p = 0; p < D; ++p)
       for (size_t k = 0; k < lab.size(); ++k)
@@ -579,16 +588,8 @@ Tensor einsum(std::string_view eq, const std::vector<Tensor>& operands) {
       int64_t s = t.size(p);
       if (s == 1) continue;
       auto& known = size[static_cast<size_t>(p)];
-      if (known != 1) {
-        std::string what = p < max_ell ? std::string("ellipsis dimension ") + std::to_string(p)
-                                        : std::string("subscript ") + subscript_char([&] {
-                                            for (int id = 0; id < 52; ++id)
-                                              if (pos[static_cast<size_t>(id)] == p) return id;
-                                            return 0;
-                                          }());
-        SINTER_CHECK(known == s, ShapeError, "einsum(): ", what, " has size ", s, " for operand ", i,
-                     " which does not broadcast with previously seen size ", known);
-      }
+      SINTER_CHECK(known == 1 || known == s, ShapeError, "einsum(): ", what_at(p), " has size ", s, " for operand ", i,
+                   " which does not broadcast with previously seen size ", known);
       known = s;
     }
     ts.push_back(t);

@@ -330,6 +330,7 @@ TEST(LinalgOps, Einsum) {
       {"bn,anm,bm->ba", {{2, 3}, {4, 3, 5}, {2, 5}}},   // bilinear
       {"ijk,jl,kl->il", {{2, 3, 4}, {3, 5}, {4, 5}}},
       {"ab,cd->", {{2, 3}, {4, 5}}},
+      {"iij,jk->ik", {{3, 3, 4}, {4, 2}}},              // diagonal, then a contraction
   };
   for (auto& cs : cases) {
     OpRecord r;
@@ -366,6 +367,8 @@ TEST(LinalgOps, Einsum) {
                                "einsum(): the number of subscripts in the equation (2) does not match the number of dimensions (3) for operand 0"),
       expect_error<DTypeError>("dtype", [] { einsum("i,i", {ones({3}, kFloat), ones({3}, kDouble)}); },
                                "einsum(): expected all operands to have the same dtype"),
+      expect_error<ShapeError>("repeated sizes", [] { einsum("ii", {ones({2, 3}, kFloat)}); },
+                               "einsum(): subscript i is repeated for operand 0 but the sizes don't match, 2 != 3"),
       expect_error<ValueError>("bad subscript", [] { einsum("i1,i", {ones({3, 3}), ones({3})}); }, "einsum(): invalid subscript"),
   };
   sinter::testing::check_record(r);
