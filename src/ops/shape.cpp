@@ -257,8 +257,12 @@ TensorList repeat_backward(BackwardCtx& c, const TensorList& g) {
   for (auto r : rep)
     if (r == 0) return {zeros(x.sizes(), g[0].dtype())};
   Tensor grad = g[0];
+  const DType dt = grad.dtype();
+  auto sum = [dt](const Tensor& t, IntArrayRef dims) {  // half types accumulate in float, round once
+    return dt == kHalf || dt == kBFloat16 ? t.to(kFloat).sum(dims).to(dt) : t.sum(dims);
+  };
   const int64_t lead = static_cast<int64_t>(rep.size()) - x.dim();
-  for (int64_t i = 0; i < lead; ++i) grad = grad.sum(IntArrayRef{0});
+  for (int64_t i = 0; i < lead; ++i) grad = sum(grad, {0});
   DimVector split, red;
   for (int64_t d = 0; d < x.dim(); ++d) {
     if (rep[lead + d] != 1) {
@@ -267,7 +271,7 @@ TensorList repeat_backward(BackwardCtx& c, const TensorList& g) {
     }
     split.push_back(x.size(d));
   }
-  if (!red.empty()) grad = grad.reshape(split).sum(red);
+  if (!red.empty()) grad = sum(grad.reshape(split), red);
   return {grad};
 }
 
