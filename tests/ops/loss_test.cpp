@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "op_record.h"
+#include "ops/registry.h"
 
 using namespace sinter;
 using sinter::testing::OpRecord;
@@ -502,33 +503,40 @@ TEST(LossOps, CrossEntropyTrainsAndDoubleBackward) {
   EXPECT_GT(gg.abs().sum().item<double>(), 0.0);
 }
 
-// ---- large inputs: the parallel kernels against PyTorch and the reference kernels ---------------
+// ---- large inputs: the parallel kernels against the scalar reference kernels -------------------
+
+namespace {
+/// Output and input gradients of fn, with the fast or the reference kernels.
+TensorList run_kernels(const std::function<Tensor(const Tensor&)>& fn, const Tensor& x, bool reference) {
+  ops::ReferenceKernels::set_enabled(reference);
+  Tensor xr = x.detach().requires_grad_(true);
+  Tensor out = fn(xr);
+  Tensor g = autograd::grad({out}, {xr}, {ones_like(out)})[0];
+  ops::ReferenceKernels::set_enabled(false);
+  return {out, g};
+}
+void expect_fast_matches_reference(const std::function<Tensor(const Tensor&)>& fn, const Tensor& x) {
+  TensorList fast = run_kernels(fn, x, false), ref = run_kernels(fn, x, true);
+  EXPECT_TRUE(sinter::testing::tensors_close(fast[0], ref[0], 1e-5, 1e-5)) << "output";
+  EXPECT_TRUE(sinter::testing::tensors_close(fast[1], ref[1], 1e-5, 1e-6)) << "gradient";
+}
+}  // namespace
 
 TEST(LossOps, LargeInputsUseParallelKernels) {
+  // Sizes above the parallel grain: partial sums across threads, parallel gather/scatter.
+  Tensor logp = randn({10000, 3});
+  Tensor t = class_target({10000}, 3, -100);
+  Tensor w = rand({3}) + 0.5;
+  Tensor logp3 = randn({2, 3, 5000});
+  Tensor t3 = class_target({2, 5000}, 3, 1);
+  Tensor x = randn({200, 170}), y = randn({200, 170});
   for (const char* red : kReductions) {
     SCOPED_TRACE(red);
-    OpRecord nll;
-    nll.ops = {"nll_loss"};
-    nll.torch = "F.nll_loss(a0, a1, weight=a2, reduction=" + py_str(red) + ")";
-    nll.fn = [red](const TensorList& x) { return TensorList{nll_loss(x[0], x[1], x[2], red)}; };
-    nll.samples = [](DType d) {
-      return std::vector<OpSample>{
-          {{make_tensor({40000, 3}, d), class_target({40000}, 3, -100), make_tensor({3}, d, 0.5, 2)}, "(N, C)"},
-          {{make_tensor({8, 3, 5000}, d), class_target({8, 5000}, 3, -100), Tensor()}, "(N, C, d)"}};
-    };
-    nll.grad_inputs = {0};
-    sinter::testing::check_record(nll);
-
-    OpRecord mse;
-    mse.ops = {"mse_loss"};
-    mse.torch = "F.mse_loss(a0, a1, reduction=" + py_str(red) + ")";
-    mse.fn = [red](const TensorList& x) { return TensorList{mse_loss(x[0], x[1], red)}; };
-    mse.samples = [](DType d) {
-      return std::vector<OpSample>{{{make_tensor({300, 200}, d), make_tensor({300, 200}, d)}, "contiguous"},
-                                   {{make_tensor({300, 200}, d).t(), make_tensor({200}, d)}, "strided, broadcast"}};
-    };
-    mse.grad_inputs = {0, 1};
-    sinter::testing::check_record(mse);
+    expect_fast_matches_reference([&](const Tensor& v) { return nll_loss(v, t, w, red); }, logp);
+    expect_fast_matches_reference([&](const Tensor& v) { return nll_loss(v, t3, {}, red, 1); }, logp3);
+    expect_fast_matches_reference([&](const Tensor& v) { return mse_loss(v, y, red); }, x);
+    expect_fast_matches_reference([&](const Tensor& v) { return mse_loss(v.t(), y.t().contiguous(), red); }, x);
+    expect_fast_matches_reference([&](const Tensor& v) { return binary_cross_entropy_with_logits(v, y.sigmoid(), {}, red); }, x);
   }
 }
 
