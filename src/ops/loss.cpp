@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/unary_simd.h"
 #include "ops/elementwise.h"
 #include "ops/registry.h"
 #include "sinter/ops/binary.h"
@@ -57,6 +58,31 @@ Tensor unreduced_grad(const Tensor& g, int64_t reduction, int64_t numel) {
 // double for double): `template <class A> A operator()(A x, A y, A w, A pw) const`. Inputs 0
 // and 1 are input and target; inputs 2 and 3 (weight, pos_weight) are optional and read as 1
 // when absent.
+//
+// Losses built on exp/log also give a float32 SIMD path (kSimd): transcend(x, y, t1, t2, n)
+// fills t1/t2 with the transcendental parts through the Highway unary kernels, and
+// combine(x, y, w, pw, t1, t2) finishes the element with plain (vectorisable) arithmetic.
+
+/// Runs f's SIMD path over n contiguous float32 elements in blocks; sink(j, loss_j) takes the
+/// results. w and q are contiguous when w_full/q_full, else one broadcast value.
+template <class F, class Sink>
+void simd_blocks(const F& f, const float* x, const float* y, const float* w, bool w_full, const float* q,
+                 bool q_full, int64_t n, Sink&& sink) {
+  constexpr int64_t kBlock = 256;
+  float t1[kBlock], t2[kBlock];
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t m = std::min(kBlock, n - b);
+    f.transcend(x + b, y + b, t1, t2, m);
+    sink(b, m, [&](int64_t j) {
+      return f.combine(x[b + j], y[b + j], w_full ? w[b + j] : *w, q_full ? q[b + j] : *q, t1[j], t2[j]);
+    });
+  }
+}
+
+template <class F, class = void>
+struct has_simd : std::false_type {};
+template <class F>
+struct has_simd<F, std::void_t<decltype(F::kSimd)>> : std::bool_constant<F::kSimd> {};
 
 /// The op's inputs cast to T and broadcast to `shape` (absent ones as a broadcast 1).
 template <class T>
@@ -117,6 +143,14 @@ void pointwise_none(const Tensor& out, const std::array<Tensor, 4>& in, const F&
     const T* w = reinterpret_cast<const T*>(p[3]);
     const T* q = reinterpret_cast<const T*>(p[4]);
     constexpr int64_t es = sizeof(T);
+    if constexpr (std::is_same_v<T, float> && has_simd<F>::value) {
+      if (s[0] == es && s[1] == es && s[2] == es && (s[3] == 0 || s[3] == es) && (s[4] == 0 || s[4] == es)) {
+        simd_blocks(f, x, y, w, s[3] != 0, q, s[4] != 0, n, [&](int64_t b, int64_t m, auto&& loss) {
+          for (int64_t j = 0; j < m; ++j) o[b + j] = loss(j);
+        });
+        return;
+      }
+    }
     if (s[0] == es && s[1] == es && s[2] == es && s[3] == 0 && s[4] == 0) {
       const A wv = A(*w), qv = A(*q);
       for (int64_t j = 0; j < n; ++j) o[j] = T(f(A(x[j]), A(y[j]), wv, qv));
@@ -139,7 +173,15 @@ double pointwise_sum(IntArrayRef shape, const std::array<Tensor, 4>& in, const F
     const T* w = reinterpret_cast<const T*>(p[2]);
     const T* q = reinterpret_cast<const T*>(p[3]);
     constexpr int64_t es = sizeof(T);
-    double acc;
+    double acc = 0;
+    if constexpr (std::is_same_v<T, float> && has_simd<F>::value) {
+      if (s[0] == es && s[1] == es && (s[2] == 0 || s[2] == es) && (s[3] == 0 || s[3] == es)) {
+        simd_blocks(f, x, y, w, s[2] != 0, q, s[3] != 0, n,
+                    [&](int64_t, int64_t m, auto&& loss) { acc += block_sum<float>(m, loss); });
+        part.mine() += acc;
+        return;
+      }
+    }
     if (s[0] == es && s[1] == es && s[2] == 0 && s[3] == 0) {
       const A wv = A(*w), qv = A(*q);
       acc = block_sum<A>(n, [&](int64_t j) { return f(A(x[j]), A(y[j]), wv, qv); });
@@ -359,6 +401,15 @@ struct BceF {
     const A lx = std::max(A(std::log(x)), A(-100)), l1x = std::max(A(std::log(A(1) - x)), A(-100));
     return w * ((y - A(1)) * l1x - y * lx);
   }
+  static constexpr bool kSimd = true;
+  void transcend(const float* x, const float* y, float* lx, float* l1x, int64_t n) const {
+    kernels::unary_f32(kernels::UnaryOp::Log, x, lx, n);
+    for (int64_t j = 0; j < n; ++j) l1x[j] = 1.0f - x[j];
+    kernels::unary_f32(kernels::UnaryOp::Log, l1x, l1x, n);
+  }
+  float combine(float, float y, float w, float, float lx, float l1x) const {
+    return w * ((y - 1.0f) * std::max(l1x, -100.0f) - y * std::max(lx, -100.0f));
+  }
 };
 void bce_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
   const Tensor& x = c.in[0];
@@ -412,6 +463,13 @@ struct BceLogitsF {
     const A sp = A(std::log1p(std::exp(-std::abs(x)))) + std::max(-x, A(0));
     return w * ((A(1) - y) * x + (A(1) + (pw - A(1)) * y) * sp);
   }
+  static constexpr bool kSimd = true;  // softplus(-x) = -logsigmoid(x)
+  void transcend(const float* x, const float*, float* ls, float*, int64_t n) const {
+    kernels::unary_f32(kernels::UnaryOp::Logsigmoid, x, ls, n);
+  }
+  float combine(float x, float y, float w, float pw, float ls, float) const {
+    return w * ((1.0f - y) * x - (1.0f + (pw - 1.0f) * y) * ls);
+  }
 };
 void bce_logits_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
   const char* op = "binary_cross_entropy_with_logits";
@@ -456,6 +514,14 @@ struct KlDivF {
     if (log_target) return A(std::exp(y)) * (y - x);
     const A ylogy = std::isnan(y) ? y : (y == A(0) ? A(0) : y * A(std::log(y)));
     return ylogy - y * x;
+  }
+  static constexpr bool kSimd = true;  // t = exp(y) (log_target) or log(y)
+  void transcend(const float*, const float* y, float* t, float*, int64_t n) const {
+    kernels::unary_f32(log_target ? kernels::UnaryOp::Exp : kernels::UnaryOp::Log, y, t, n);
+  }
+  float combine(float x, float y, float, float, float t, float) const {
+    if (log_target) return t * (y - x);
+    return (y == 0.0f ? 0.0f : y * t) - y * x;  // y * log(y) is nan for a nan y
   }
 };
 void kl_div_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {

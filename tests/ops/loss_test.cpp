@@ -537,6 +537,13 @@ TEST(LossOps, LargeInputsUseParallelKernels) {
     expect_fast_matches_reference([&](const Tensor& v) { return mse_loss(v, y, red); }, x);
     expect_fast_matches_reference([&](const Tensor& v) { return mse_loss(v.t(), y.t().contiguous(), red); }, x);
     expect_fast_matches_reference([&](const Tensor& v) { return binary_cross_entropy_with_logits(v, y.sigmoid(), {}, red); }, x);
+    // float32 SIMD paths with full-size and broadcast weights
+    Tensor wf = rand({200, 170}) + 0.5, pw = rand({170}) + 0.5;
+    expect_fast_matches_reference(
+        [&](const Tensor& v) { return binary_cross_entropy_with_logits(v, y.sigmoid(), wf, red, pw); }, x);
+    expect_fast_matches_reference([&](const Tensor& v) { return binary_cross_entropy(v.sigmoid(), y.sigmoid(), wf, red); }, x);
+    expect_fast_matches_reference([&](const Tensor& v) { return kl_div(v, y.sigmoid(), red); }, x);
+    expect_fast_matches_reference([&](const Tensor& v) { return kl_div(v, y, red, /*log_target=*/true); }, x);
   }
 }
 
