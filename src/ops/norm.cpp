@@ -11,6 +11,7 @@
 
 #include "core/tensor_util.h"
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/reduce_simd.h"
 #include "ops/registry.h"
 #include "sinter/ops/factory.h"
 #include "sinter/ops/nn.h"
@@ -59,6 +60,25 @@ double bsum(int64_t n, F&& f) {
     total += static_cast<double>(acc);
   }
   return total;
+}
+
+/// Sum of a contiguous row: the runtime-dispatched SIMD kernel for float/double, else bsum.
+template <class T, class A>
+double row_sum(const T* x, int64_t n) {
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) return kernels::simd::sum(x, n);
+  else return bsum<A>(n, [&](int64_t j) { return static_cast<A>(x[j]); });
+}
+/// Sum of (x - c)^2 over a contiguous row (SIMD for float/double).
+template <class T, class A>
+double row_sq_dev(const T* x, int64_t n, A c) {
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    return kernels::simd::sum_sq_dev(x, n, c);
+  } else {
+    return bsum<A>(n, [&](int64_t j) {
+      A d = static_cast<A>(x[j]) - c;
+      return d * d;
+    });
+  }
 }
 
 /// Two sums in one pass: (sum of f(i).first, sum of f(i).second), blocked like bsum.
@@ -219,12 +239,8 @@ void layer_norm_kernel(const OpCall& c) {
       T* yr = yp + i * D;
       double mean, var;
       if constexpr (Fast) {
-        mean = bsum<A>(D, [&](int64_t j) { return static_cast<A>(xr[j]); }) / static_cast<double>(D);
-        const A m = static_cast<A>(mean);
-        var = bsum<A>(D, [&](int64_t j) {
-                A d = static_cast<A>(xr[j]) - m;
-                return d * d;
-              }) / static_cast<double>(D);
+        mean = row_sum<T, A>(xr, D) / static_cast<double>(D);
+        var = row_sq_dev<T, A>(xr, D, static_cast<A>(mean)) / static_cast<double>(D);
       } else {
         double s = 0, s2 = 0;
         for (int64_t j = 0; j < D; ++j) s += static_cast<double>(static_cast<A>(xr[j]));
@@ -451,10 +467,7 @@ void rms_norm_kernel(const OpCall& c) {
       T* yr = yp + i * D;
       double ss;
       if constexpr (Fast) {
-        ss = bsum<A>(D, [&](int64_t j) {
-          A v = static_cast<A>(xr[j]);
-          return v * v;
-        });
+        ss = row_sq_dev<T, A>(xr, D, A(0));
       } else {
         ss = 0;
         for (int64_t j = 0; j < D; ++j) {
@@ -682,7 +695,7 @@ void batch_norm_kernel(const OpCall& c) {
         double s = 0;
         for (int64_t n = 0; n < N; ++n) {
           const T* pl = xp + (n * C + ch) * S;
-          if constexpr (Fast) s += bsum<A>(S, [&](int64_t j) { return static_cast<A>(pl[j]); });
+          if constexpr (Fast) s += row_sum<T, A>(pl, S);
           else
             for (int64_t j = 0; j < S; ++j) s += static_cast<double>(static_cast<A>(pl[j]));
         }
@@ -692,10 +705,7 @@ void batch_norm_kernel(const OpCall& c) {
         for (int64_t n = 0; n < N; ++n) {
           const T* pl = xp + (n * C + ch) * S;
           if constexpr (Fast) {
-            s2 += bsum<A>(S, [&](int64_t j) {
-              A d = static_cast<A>(pl[j]) - m;
-              return d * d;
-            });
+            s2 += row_sq_dev<T, A>(pl, S, m);
           } else {
             for (int64_t j = 0; j < S; ++j) {
               double d = static_cast<double>(static_cast<A>(pl[j])) - mean;
@@ -962,12 +972,8 @@ void group_norm_kernel(const OpCall& c) {
       T* yr = yp + ng * D;
       double mean, var;
       if constexpr (Fast) {
-        mean = bsum<A>(D, [&](int64_t j) { return static_cast<A>(xr[j]); }) / static_cast<double>(D);
-        const A m = static_cast<A>(mean);
-        var = bsum<A>(D, [&](int64_t j) {
-                A d = static_cast<A>(xr[j]) - m;
-                return d * d;
-              }) / static_cast<double>(D);
+        mean = row_sum<T, A>(xr, D) / static_cast<double>(D);
+        var = row_sq_dev<T, A>(xr, D, static_cast<A>(mean)) / static_cast<double>(D);
       } else {
         double s = 0, s2 = 0;
         for (int64_t j = 0; j < D; ++j) s += static_cast<double>(static_cast<A>(xr[j]));

@@ -579,7 +579,7 @@ void adaptive_bwd_kernel(const OpCall& c) {
   Tensor g = contig(c.in[0]);
   const Tensor& o = c.out[0];
   int64_t H = o.size(-2), W = o.size(-1), OH = g.size(-2), OW = g.size(-1);
-  int64_t planes = H * W ? o.numel() / (H * W) : 0;
+  int64_t planes = H * W != 0 ? o.numel() / (H * W) : 0;
   visit_float_dtype(g.dtype(), c.op.name.c_str(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = compute_t<T>;

@@ -236,7 +236,8 @@ TEST(NormOps, RmsNorm) {
       "def rms(x, dims, w, eps):\n"
       "    if eps is None:\n"
       "        eps = torch.finfo(x.dtype).eps\n"
-      "    y = x.double() * torch.rsqrt(x.double().pow(2).mean(dims, keepdim=True) + eps)\n"
+      "    xd = x.double()  # one cast: both uses of x accumulate their gradient in float64\n"
+      "    y = xd * torch.rsqrt(xd.pow(2).mean(dims, keepdim=True) + eps)\n"
       "    if w is not None:\n"
       "        y = y * w.double()\n"
       "    return y.to(x.dtype)\n";
