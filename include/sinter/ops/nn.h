@@ -48,17 +48,23 @@ Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tenso
                   const Tensor& bias = {}, double eps = 1e-5);
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight = {}, const Tensor& bias = {},
                   double eps = 1e-5);
+/// eps defaults to finfo(input.dtype).eps, as torch 2.x's F.rms_norm.
 Tensor rms_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor& weight = {},
                 std::optional<double> eps = std::nullopt);
 Tensor softmax(const Tensor& x, int64_t dim, std::optional<DType> dtype = std::nullopt);
 Tensor log_softmax(const Tensor& x, int64_t dim, std::optional<DType> dtype = std::nullopt);
+/// The mask comes from the global generator (reproducible under manual_seed); p = 0 or
+/// training = false return x itself.
 Tensor dropout(const Tensor& x, double p = 0.5, bool training = true);
 Tensor embedding(const Tensor& weight, const Tensor& indices, std::optional<int64_t> padding_idx = std::nullopt);
 Tensor one_hot(const Tensor& indices, int64_t num_classes = -1);
-/// mode: "nearest" or "bilinear" (align_corners as PyTorch); give size or scale_factor.
+/// mode: "nearest" (3-D or 4-D input), "linear" (3-D), "bilinear" (4-D) or "area"; align_corners
+/// as PyTorch; give size or scale_factor (one value, or one per spatial dim).
 Tensor interpolate(const Tensor& input, std::optional<std::vector<int64_t>> size,
                    std::optional<std::vector<double>> scale_factor = std::nullopt, std::string_view mode = "nearest",
                    std::optional<bool> align_corners = std::nullopt);
+/// softmax(q @ k^T * scale + mask) @ v, torch 2.x semantics: a bool attn_mask is true where a
+/// query may attend; a float one is added; is_causal masks keys after the query's position.
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const Tensor& attn_mask = {}, double dropout_p = 0.0, bool is_causal = false,
                                     std::optional<double> scale = std::nullopt);
