@@ -150,6 +150,9 @@ class Tensor {
   Tensor to(DType dtype, bool non_blocking = false, bool copy = false) const;
   Tensor to(Device device, DType dtype, bool non_blocking = false, bool copy = false) const;
   Tensor to(Device device, bool non_blocking = false, bool copy = false) const;
+  Tensor to(DeviceType device, bool non_blocking = false, bool copy = false) const {
+    return to(Device(device), non_blocking, copy);
+  }
   Tensor to(const TensorOptions& opts, bool non_blocking = false, bool copy = false) const;
   Tensor to(const Tensor& other) const { return to(other.options()); }
   Tensor cpu() const { return to(Device(kCPU)); }
@@ -378,5 +381,11 @@ Tensor& operator/=(Tensor& a, const Scalar& b);
 
 /// Formats sizes as "(2, 3)" for error messages.
 std::string shape_str(IntArrayRef sizes);
+/// Prints sizes as LibTorch does: "[2, 3]".
+inline std::ostream& operator<<(std::ostream& os, IntArrayRef sizes) {
+  os << '[';
+  for (size_t i = 0; i < sizes.size(); ++i) os << (i ? ", " : "") << sizes[i];
+  return os << ']';
+}
 
 }  // namespace sinter

@@ -82,6 +82,20 @@ using sinter::GradMode;
 using sinter::NoGradGuard;
 using sinter::default_generator;
 using sinter::get_num_threads;
+/// LibTorch's InferenceMode guard: no autograd recording in its scope (as NoGradGuard).
+class InferenceMode {
+ public:
+  explicit InferenceMode(bool enabled = true) : prev_(GradMode::is_enabled()) {
+    if (enabled) GradMode::set_enabled(false);
+  }
+  ~InferenceMode() { GradMode::set_enabled(prev_); }
+  InferenceMode(const InferenceMode&) = delete;
+  InferenceMode& operator=(const InferenceMode&) = delete;
+  static bool is_enabled() { return !GradMode::is_enabled(); }
+
+ private:
+  bool prev_;
+};
 using sinter::manual_seed;
 using sinter::set_num_threads;
 
@@ -992,6 +1006,7 @@ enum Reduction { None, Mean, Sum, END };
 }  // namespace at
 
 namespace c10 {
+using ::torch::InferenceMode;
 using ::torch::IValue;
 using sinter::BFloat16;
 using sinter::Device;

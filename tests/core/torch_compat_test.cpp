@@ -259,6 +259,21 @@ TEST(TorchCompat, FunctionalOptions) {
   EXPECT_EQ(F::mse_loss(v, t, F::MSELossFuncOptions().reduction(torch::kNone)).dim(), 1);
 }
 
+TEST(TorchCompat, DevicesSizesAndInferenceMode) {
+  auto x = torch::randn({2, 3}, torch::requires_grad());
+  EXPECT_TRUE(x.to(torch::kCPU).device().is_cpu());
+  EXPECT_EQ(x.to(torch::kDouble).scalar_type(), torch::kDouble);
+  std::ostringstream os;
+  os << x.sizes();
+  EXPECT_EQ(os.str(), "[2, 3]");
+  EXPECT_EQ(x.sizes().vec(), std::vector<int64_t>({2, 3}));
+  {
+    c10::InferenceMode guard;
+    EXPECT_FALSE((x * 2).requires_grad());
+  }
+  EXPECT_TRUE((x * 2).requires_grad());
+}
+
 TEST(TorchCompat, Printing) {
   auto x = torch::tensor({1.5, -2.0});
   std::cout << x << std::endl;
