@@ -10,8 +10,9 @@ JOBS      ?= 2
 PREFIX    ?= /usr/local
 CMAKE_FLAGS ?=
 
-# Debian packages the build, the tests and the benchmarks use.
-APT_PACKAGES := cmake ninja-build g++ ccache pkg-config libdnnl-dev libhwy-dev libgtest-dev \
+# Debian packages the build, the tests and the benchmarks use. (libdnnl-dev's CMake config
+# requires OpenCL headers, which it only recommends: ocl-icd-opencl-dev.)
+APT_PACKAGES := cmake ninja-build g++ ccache pkg-config libdnnl-dev ocl-icd-opencl-dev libhwy-dev libgtest-dev \
                 libbenchmark-dev nlohmann-json3-dev zlib1g-dev python3 python3-numpy python3-torch
 BENCH_PACKAGES := libtorch-dev
 

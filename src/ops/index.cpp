@@ -194,6 +194,20 @@ void adv_loop(const AdvPlan& p, const Tensor& a, char* base_ptr, int64_t es, boo
           boff += (v < 0 ? v + ix.size : v) * ix.base_stride;
         }
         run(arow, a_in * es, base_ptr + boff * es, b_in * es, N);
+      } else if (p.idx.size() == 1) {  // one index tensor varying along the row
+        const AdvIndex& ix = p.idx[0];
+        int64_t io = 0;
+        for (int64_t d = 0; d < nd - 1; ++d) io += coord[d] * ix.strides[d];
+        const int64_t is = ix.strides[nd - 1], bs = ix.base_stride, size = ix.size;
+        auto walk = [&](const auto* ip) {
+          for (int64_t j = 0; j < N; ++j) {
+            int64_t v = ip[io + j * is];
+            if (v < 0) v += size;
+            elem(arow + j * a_in * es, base_ptr + (boff + j * b_in + v * bs) * es);
+          }
+        };
+        if (ix.is64) walk(reinterpret_cast<const int64_t*>(ix.data));
+        else walk(reinterpret_cast<const int32_t*>(ix.data));
       } else {
         int64_t ioff[16];
         std::vector<int64_t> ioff_big;
@@ -514,9 +528,17 @@ OpDef& masked_fill_op = def("masked_fill").input("self").input("mask").input("va
 // (n, ndim) int64 coordinates of the nonzero elements in row-major order. The output shape
 // depends on the data, so the meta counts.
 
+/// x itself when contiguous, else a contiguous copy (raw: no dispatch, no autograd).
+Tensor dense(const Tensor& x) {
+  if (x.is_contiguous()) return x;
+  Tensor t = detail::make_empty(x.sizes(), x.dtype(), x.device());
+  copy_kernel(t, x);
+  return t;
+}
+
 template <class F>
 void for_each_nonzero_flag(const Tensor& x, F&& f) {  // f(linear index) for each nonzero element
-  Tensor xc = x.contiguous();
+  Tensor xc = dense(x);
   visit_dtype(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* p = static_cast<const T*>(xc.data_ptr());
@@ -527,7 +549,7 @@ void for_each_nonzero_flag(const Tensor& x, F&& f) {  // f(linear index) for eac
 
 int64_t count_nonzero_elems(const Tensor& x) {
   if (x.numel() == 0) return 0;
-  Tensor xc = x.contiguous();
+  Tensor xc = dense(x);
   const int64_t n = xc.numel();
   const int64_t chunks = std::min<int64_t>(64, (n + kernels::kGrainSize - 1) / kernels::kGrainSize);
   std::vector<int64_t> part(static_cast<size_t>(chunks), 0);
@@ -565,7 +587,7 @@ void nonzero_kernel(const OpCall& c) {
   const Tensor& x = c.in[0];
   const Tensor& out = c.out[0];
   if (out.numel() == 0) return;
-  Tensor xc = x.contiguous();
+  Tensor xc = dense(x);
   const int64_t n = xc.numel(), nd = x.dim();
   const int64_t chunks = std::min<int64_t>(64, (n + kernels::kGrainSize - 1) / kernels::kGrainSize);
   std::vector<int64_t> start(static_cast<size_t>(chunks) + 1, 0);

@@ -139,6 +139,16 @@ void cat_kernel(const OpCall& c) {
       if (!cat_skipped(t) && t.numel() > 0) parts.emplace_back(static_cast<const char*>(t.data_ptr()), t.size(d) * inner * es);
     const int64_t row = out.size(d) * inner * es;
     char* o = static_cast<char*>(out.data_ptr());
+    if (outer == 1) {  // one block per input: split each block across the threads
+      char* dst = o;
+      for (auto& [p, bytes] : parts) {
+        kernels::parallel_for(bytes, kernels::kGrainSize * 8, [&, p = p](int64_t b, int64_t e) {
+          std::memcpy(dst + b, p + b, static_cast<size_t>(e - b));
+        });
+        dst += bytes;
+      }
+      return;
+    }
     kernels::parallel_for(outer, std::max<int64_t>(1, kernels::kGrainSize * 4 / std::max<int64_t>(row, 1)),
                           [&](int64_t b, int64_t e) {
                             for (int64_t i = b; i < e; ++i) {
@@ -315,7 +325,31 @@ void flip_kernel(const OpCall& c) {
       off += (x.size(d) - 1) * st[d];
       st[d] = -st[d];
     }
-  copy_kernel(c.out[0], make_alias(x, x.sizes(), st, off));
+  const Tensor& out = c.out[0];
+  const int64_t nd = x.dim();
+  if (nd == 0 || !out.is_contiguous()) return copy_kernel(out, make_alias(x, x.sizes(), st, off));
+  // Rows of the (contiguous) output; each reads one row of x forwards, backwards or strided.
+  const int64_t N = x.size(-1), rows = x.numel() / N, sn = st[nd - 1];
+  const char* base = static_cast<const char*>(x.data_ptr()) + (off - x.storage_offset()) * x.element_size();
+  visit_elem_size(x.element_size(), [&](auto tag) {
+    using U = typename decltype(tag)::type;
+    const U* xb = reinterpret_cast<const U*>(base);
+    U* o = static_cast<U*>(out.data_ptr());
+    kernels::parallel_for(rows, std::max<int64_t>(1, kernels::kGrainSize / N), [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {
+        int64_t rem = r, so = 0;
+        for (int64_t d = nd - 2; d >= 0; --d) {
+          so += (rem % x.size(d)) * st[d];
+          rem /= x.size(d);
+        }
+        const U* src = xb + so;
+        U* dst = o + r * N;
+        if (sn == 1) std::memcpy(dst, src, static_cast<size_t>(N) * sizeof(U));
+        else if (sn == -1) for (int64_t j = 0; j < N; ++j) dst[j] = src[-j];
+        else for (int64_t j = 0; j < N; ++j) dst[j] = src[j * sn];
+      }
+    });
+  });
 }
 
 void flip_ref(const OpCall& c) {
@@ -610,6 +644,18 @@ uint64_t fill_bits(double v, DType t) {
 
 constexpr int64_t kFill = std::numeric_limits<int64_t>::min();
 
+/// Sets every element of the contiguous tensor t to v.
+void fill_constant(const Tensor& t, double v) {
+  const uint64_t bits = fill_bits(v, t.dtype());
+  visit_elem_size(t.element_size(), [&](auto tag) {
+    using U = typename decltype(tag)::type;
+    U fv;
+    std::memcpy(&fv, &bits, sizeof(U));
+    U* p = static_cast<U*>(t.data_ptr());
+    kernels::parallel_for(t.numel(), kernels::kGrainSize * 4, [&](int64_t b, int64_t e) { std::fill(p + b, p + e, fv); });
+  });
+}
+
 void pad_kernel(const OpCall& c) {
   const Tensor& x = c.in[0];
   const Tensor& out = c.out[0];
@@ -618,6 +664,21 @@ void pad_kernel(const OpCall& c) {
   PadMode m = pad_mode(c.attrs.str(1));
   const int64_t nd = out.dim();
   if (nd == 0) return copy_kernel(out, x);
+  if (m == PadMode::Constant) {
+    // Fill, then copy the (cropped) input into the interior.
+    bool grows = false;
+    Tensor dst = out, src = x;
+    for (int64_t d = 0; d < nd; ++d) {
+      auto [l, r] = pad_of(pad, nd, d);
+      grows |= l > 0 || r > 0;
+      int64_t keep = x.size(d) - std::max<int64_t>(0, -l) - std::max<int64_t>(0, -r);
+      if (keep <= 0) return fill_constant(out, c.attrs.f(2));
+      src = raw_narrow(src, d, std::max<int64_t>(0, -l), keep);
+      dst = raw_narrow(dst, d, std::max<int64_t>(0, l), keep);
+    }
+    if (grows) fill_constant(out, c.attrs.f(2));
+    return copy_kernel(dst, src);
+  }
   // Per dim: element offset into x for each output index (kFill: the fill value).
   std::vector<std::vector<int64_t>> off(static_cast<size_t>(nd));
   for (int64_t d = 0; d < nd; ++d) {

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "op_record.h"
+#include "ops/registry.h"
 
 using namespace sinter;
 using sinter::testing::expect_error;
@@ -190,4 +191,22 @@ TEST(PoolOps, AdaptiveAvgPool2d) {
     };
     sinter::testing::check_record(r);
   }
+}
+
+TEST(PoolOps, MaxPool2dOpBackwardRecomputesIndices) {
+  // The index-free registry op (what a graph runs) has its own backward, which finds the argmax
+  // positions again: it must agree with the with-indices path.
+  const ops::OpDef* op = ops::Registry::get().find("max_pool2d");
+  ASSERT_NE(op, nullptr);
+  Tensor x = make_tensor({2, 3, 6, 5}, kDouble).requires_grad_(true);
+  ops::Attrs a{DimVector{3}, DimVector{2}, DimVector{1}, DimVector{1}, true};
+  Tensor y = ops::call(*op, {x}, a);
+  Tensor go = make_tensor(y.sizes(), kDouble);
+  Tensor g = autograd::grad({y}, {x}, {go})[0];
+  Tensor y2 = max_pool2d(x, {3}, {2}, {1}, {1}, true);
+  Tensor g2 = autograd::grad({y2}, {x}, {go})[0];
+  EXPECT_TRUE(y.detach().equal(y2.detach()));
+  EXPECT_TRUE(sinter::testing::tensors_close(g, g2, 0, 0));
+  Tensor xs = make_tensor({1, 2, 4, 4}, kDouble).requires_grad_(true);
+  EXPECT_TRUE(gradcheck([&](const TensorList& t) { return TensorList{ops::call(*op, {t[0]}, a)}; }, {xs}));
 }

@@ -272,10 +272,10 @@ TEST(ShapeOps, PadConstant) {
   OpRecord r;
   r.ops = {"pad"};
   r.torch = "(F.pad(a0, (1, 2)), F.pad(a0, (0, 1, 2, 0), value=3.5), F.pad(a0, (-1, 1, 1, -1)), F.pad(a0, ()), "
-            "F.pad(a1, (1, 1, 0, 2, 1, 0), value=2))";
+            "F.pad(a1, (1, 1, 0, 2, 1, 0), value=2), F.pad(a0, (-4, 1), value=1))";
   r.fn = [](const TensorList& x) {
     return TensorList{pad(x[0], {1, 2}), pad(x[0], {0, 1, 2, 0}, "constant", 3.5), pad(x[0], {-1, 1, 1, -1}), pad(x[0], {}),
-                      pad(x[1], {1, 1, 0, 2, 1, 0}, "constant", 2)};
+                      pad(x[1], {1, 1, 0, 2, 1, 0}, "constant", 2), pad(x[0], {-4, 1}, "constant", 1)};
   };
   r.samples = [](DType d) {
     return std::vector<OpSample>{{{make_tensor({3, 4}, d), make_tensor({2, 3, 2}, d)}, "contiguous"},
