@@ -14,7 +14,9 @@ CMAKE_FLAGS ?=
 # requires OpenCL headers, which it only recommends: ocl-icd-opencl-dev.)
 APT_PACKAGES := cmake ninja-build g++ ccache pkg-config libdnnl-dev ocl-icd-opencl-dev libhwy-dev libgtest-dev \
                 libbenchmark-dev nlohmann-json3-dev zlib1g-dev python3 python3-numpy python3-torch
-BENCH_PACKAGES := libtorch-dev
+# Anchors for `make bench`: LibTorch for the same-source comparison, and OpenBLAS, which
+# python3-torch only recommends and without which its matmul runs on the reference BLAS.
+BENCH_PACKAGES := libtorch-dev libopenblas0-pthread
 
 # ccache: hash paths relative to the checkout, so a fresh clone elsewhere reuses the cache.
 export CCACHE_BASEDIR := $(CURDIR)
@@ -62,6 +64,7 @@ demo: build
 	$(BUILD)/bin/regression
 
 bench: deps-bench build
+	cmake -S . -B $(BUILD) > /dev/null  # finds libtorch if deps-bench just installed it
 	cmake --build $(BUILD) -j$(JOBS) --target benchmarks
 	python3 bench/run.py --build $(BUILD) --out BENCHMARKS.md
 

@@ -3,6 +3,7 @@
 #include "sinter/autograd.h"
 #include "sinter/dtype.h"
 #include "sinter/error.h"
+#include "sinter/memory.h"
 #include "sinter/ops/binary.h"
 #include "sinter/ops/factory.h"
 #include "sinter/ops/index.h"

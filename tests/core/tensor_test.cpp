@@ -62,3 +62,27 @@ TEST(Autograd, SimpleChain) {
   EXPECT_DOUBLE_EQ(x.grad()[2].item<double>(), 7.0);
   EXPECT_EQ(y.grad_fn()->name(), "SumBackward0");
 }
+
+TEST(Memory, LargeBlocksAreReusedAndReleased) {
+  if (memory_stats().cache_limit == 0) GTEST_SKIP() << "large-block cache disabled (sanitizer build or SINTER_CACHE_LIMIT_MB=0)";
+  empty_cache();
+  EXPECT_EQ(memory_stats().cached_bytes, 0u);
+  const void* first = nullptr;
+  {
+    Tensor a = full({1 << 21}, 2.0f);  // 8 MiB
+    first = a.data_ptr();
+  }
+  EXPECT_GE(memory_stats().cached_bytes, std::size_t(8) << 20);
+  const uint64_t hits = memory_stats().large_cache_hits;
+  Tensor b = empty({(1 << 21) - 1000}, kFloat);  // a little smaller: the same block serves it
+  EXPECT_EQ(b.data_ptr(), first);
+  EXPECT_EQ(memory_stats().large_cache_hits, hits + 1);
+  EXPECT_EQ(memory_stats().cached_bytes, 0u);
+  Tensor c = zeros({1 << 21});  // a reused block must still come back zeroed where asked
+  EXPECT_EQ(c.sum().item<float>(), 0.0f);
+  b = Tensor();
+  const std::size_t old = set_cache_limit(0);  // a zero limit frees what is held
+  EXPECT_EQ(memory_stats().cached_bytes, 0u);
+  set_cache_limit(old);
+  empty_cache();
+}
