@@ -633,9 +633,11 @@ class ExpandingArray {
  private:                                                   \
   T name##_
 
-// ---- nn modules --------------------------------------------------------------------------------
-// torch::nn::Module, Linear, Conv2d, Sequential, ... (and torch::optim, torch::data) join here
-// when sinter's nn layer provides them.
+// ---- nn modules, optimizers, data ----------------------------------------------------------------
+// sinter::nn, sinter::optim and sinter::data follow LibTorch's shapes; torch:: names them.
+// [torch.h: nn mapping]
+// [torch.h: optim mapping]
+// [torch.h: data mapping]
 namespace nn {
 
 // ---- torch::nn::functional -----------------------------------------------------------------------
