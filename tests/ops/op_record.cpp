@@ -1,3 +1,4 @@
+#include <set>
 #include "op_record.h"
 
 #include <cmath>
@@ -197,7 +198,36 @@ void check_errors(const OpRecord& r) {
 
 }  // namespace
 
+namespace {
+
+std::set<std::string>& covered_ops() {
+  static std::set<std::string> s;
+  return s;
+}
+
+// Ops reached only through other ops' backward or as building blocks, each tested through the
+// records of the ops that use them.
+const std::set<std::string> kInternalOps = {
+    "view_scatter",  // the backward of every view op (ViewOps records check those gradients)
+};
+
+/// After a full run (no --gtest_filter), every registry op must be named by some record.
+class CoverageCheck : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (::testing::GTEST_FLAG(filter) != "*") return;
+    std::string missing;
+    for (const ops::OpDef* op : ops::Registry::get().all())
+      if (!covered_ops().count(op->name) && !kInternalOps.count(op->name)) missing += " " + op->name;
+    EXPECT_TRUE(missing.empty()) << "registry ops without a test record:" << missing;
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kCoverage = ::testing::AddGlobalTestEnvironment(new CoverageCheck);
+
+}  // namespace
+
 void check_record(const OpRecord& r) {
+  for (auto& name : r.ops) covered_ops().insert(name);
   bool have_torch = TorchRef::instance().available();
   for (DType d : r.dtypes) {
     if (have_torch) check_against_torch(r, d);
