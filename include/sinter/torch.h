@@ -26,6 +26,7 @@
 #include <variant>
 #include <vector>
 
+#include "sinter/optim.h"
 #include "sinter/sinter.h"
 
 namespace torch {
@@ -636,7 +637,12 @@ class ExpandingArray {
 // ---- nn modules, optimizers, data ----------------------------------------------------------------
 // sinter::nn, sinter::optim and sinter::data follow LibTorch's shapes; torch:: names them.
 // [torch.h: nn mapping]
-// [torch.h: optim mapping]
+// torch::optim is sinter::optim (SGD, Adam, AdamW, RMSprop, Adagrad, their Options, StepLR and
+// the other schedulers); torch::nn::utils holds clip_grad_norm_ and clip_grad_value_.
+namespace optim = ::sinter::optim;
+namespace nn::utils {
+using namespace ::sinter::nn::utils;
+}  // namespace nn::utils
 // [torch.h: data mapping]
 namespace nn {
 
