@@ -26,6 +26,7 @@
 #include <variant>
 #include <vector>
 
+#include "sinter/nn.h"
 #include "sinter/optim.h"
 #include "sinter/sinter.h"
 
@@ -636,7 +637,27 @@ class ExpandingArray {
 
 // ---- nn modules, optimizers, data ----------------------------------------------------------------
 // sinter::nn, sinter::optim and sinter::data follow LibTorch's shapes; torch:: names them.
-// [torch.h: nn mapping]
+// torch::nn is sinter::nn: Module, ModuleHolder, AnyModule, the layers and their Options,
+// Sequential/ModuleList/ModuleDict and torch::nn::init; TORCH_MODULE(Name) is SINTER_MODULE(Name).
+namespace nn {
+using namespace ::sinter::nn;
+}  // namespace nn
+constexpr ::sinter::nn::tags::kFanIn kFanIn{};
+constexpr ::sinter::nn::tags::kFanOut kFanOut{};
+constexpr ::sinter::nn::tags::kConv1D kConv1D{};
+constexpr ::sinter::nn::tags::kConv2D kConv2D{};
+constexpr ::sinter::nn::tags::kConv3D kConv3D{};
+constexpr ::sinter::nn::tags::kConvTranspose1D kConvTranspose1D{};
+constexpr ::sinter::nn::tags::kConvTranspose2D kConvTranspose2D{};
+constexpr ::sinter::nn::tags::kConvTranspose3D kConvTranspose3D{};
+constexpr ::sinter::nn::tags::kSigmoid kSigmoid{};
+constexpr ::sinter::nn::tags::kTanh kTanh{};
+constexpr ::sinter::nn::tags::kReLU kReLU{};
+constexpr ::sinter::nn::tags::kLeakyReLU kLeakyReLU{};
+constexpr ::sinter::nn::tags::kSELU kSELU{};
+constexpr ::sinter::nn::tags::kGELU kGELU{};
+constexpr ::sinter::nn::tags::kZeros kZeros{};
+#define TORCH_MODULE(Name) SINTER_MODULE(Name)
 // torch::optim is sinter::optim (SGD, Adam, AdamW, RMSprop, Adagrad, their Options, StepLR and
 // the other schedulers); torch::nn::utils holds clip_grad_norm_ and clip_grad_value_.
 namespace optim = ::sinter::optim;
