@@ -57,8 +57,45 @@ void relu_fast(const OpCall& c) {
   if (c.out[0].dtype() != kFloat) return relu_ref(c);
   kernels::unary_f32_loop(c.out[0], c.in[0], UnaryOp::Relu, {}, [](float v) { return v < 0.0f ? 0.0f : v; });
 }
+// ---- threshold_backward(grad_output, self; threshold) ------------------------------------------
+// grad_output where self > threshold, else 0: relu's backward in one pass. Differentiable in
+// grad_output (the same mask again), not in self (piecewise constant).
+
+void threshold_backward_meta(const OpCall& c, Specs& out, size_t& n) {
+  const Tensor& g = c.in[0];
+  const Tensor& x = c.in[1];
+  SINTER_CHECK(g.sizes() == x.sizes(), ShapeError, "threshold_backward: grad_output ", shape_str(g.sizes()),
+               " and self ", shape_str(x.sizes()), " must have the same shape");
+  SINTER_CHECK(is_floating_point(g.dtype()) && g.dtype() == x.dtype(), DTypeError,
+               "threshold_backward: expected grad_output and self of one floating dtype, got ", dtype_name(g.dtype()),
+               " and ", dtype_name(x.dtype()));
+  out[0].sizes = DimVector(g.sizes());
+  out[0].dtype = g.dtype();
+  n = 1;
+}
+void threshold_backward_kernel(const OpCall& c) {
+  const double t = c.attrs.f(0);
+  visit_dtype(c.out[0].dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (is_float_type_v<T>) {
+      using A = compute_t<T>;
+      const A th = static_cast<A>(t);
+      kernels::binary_loop<T, T, T>(c.out[0], c.in[0], c.in[1], [th](T g, T x) { return A(x) > th ? g : T(0); });
+    }
+  });
+}
+extern OpDef& threshold_backward_op;
+TensorList threshold_backward_backward(BackwardCtx& c, const TensorList& g) {
+  TensorList r(2);
+  if (c.needs(0)) r[0] = call(threshold_backward_op, {g[0], c.input(1)}, {c.attrs.f(0)});
+  return r;
+}
+OpDef& threshold_backward_op = def("threshold_backward").input("grad_output").input("self").attr("threshold", 0.0)
+                                   .set_meta(threshold_backward_meta).set_cpu(threshold_backward_kernel)
+                                   .set_backward(threshold_backward_backward, kSaveInputs, 0b10);
+
 TensorList relu_backward(BackwardCtx& c, const TensorList& g) {
-  return {g[0] * mask_as(c.output(0) > 0, g[0].dtype())};
+  return {call(threshold_backward_op, {g[0], c.output(0)}, {0.0})};
 }
 OpDef& relu_op = def("relu").input("self").set_meta(relu_meta).set_cpu(relu_fast).set_cpu_ref(relu_ref)
                      .set_backward(relu_backward, kSaveOutputs).set_onnx("Relu");

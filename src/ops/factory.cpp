@@ -262,3 +262,30 @@ Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const Tenso
 }
 
 }  // namespace sinter
+
+namespace sinter {
+
+// In-place random fills (nn::init and dropout-style masks use them): drawn from the default
+// generator in element order, then copied in (so views and non-contiguous tensors work).
+Tensor& Tensor::uniform_(double from, double to) {
+  SINTER_CHECK(sinter::is_floating_point(dtype()), DTypeError, "uniform_: expected a floating tensor, got dtype ", dtype_name(dtype()));
+  SINTER_CHECK(from <= to, ValueError, "uniform_: expects from <= to, got from=", from, " to=", to);
+  Tensor r = random_fill(sizes(), TensorOptions().dtype(dtype()), "uniform_",
+                         [&](Generator& g) { return from + (to - from) * g.next_double(); });
+  return copy_(r);
+}
+Tensor& Tensor::normal_(double mean, double std) {
+  SINTER_CHECK(sinter::is_floating_point(dtype()), DTypeError, "normal_: expected a floating tensor, got dtype ", dtype_name(dtype()));
+  SINTER_CHECK(std >= 0, ValueError, "normal_: expects std >= 0.0, got std=", std);
+  Tensor r = random_fill(sizes(), TensorOptions().dtype(dtype()), "normal_",
+                         [&](Generator& g) { return mean + std * g.next_normal(); });
+  return copy_(r);
+}
+Tensor& Tensor::bernoulli_(double p) {
+  SINTER_CHECK(p >= 0 && p <= 1, ValueError, "bernoulli_: expects 0 <= p <= 1, got p=", p);
+  Tensor r = random_fill(sizes(), TensorOptions().dtype(dtype()), "bernoulli_",
+                         [&](Generator& g) { return g.next_double() < p ? 1.0 : 0.0; });
+  return copy_(r);
+}
+
+}  // namespace sinter

@@ -179,6 +179,49 @@ void max_pool_plain(const Pool2d& p, const T* x, T* y, int64_t* ind) {
   });
 }
 
+// Dilation 1 with indices: window bounds hoisted out of the plane loop; the same NaN and tie
+// rules as max_pool_plain (the reference).
+template <class T>
+void max_pool_idx_fast(const Pool2d& p, const T* x, T* y, int64_t* ind) {
+  using A = compute_t<T>;
+  std::vector<int64_t> hb(p.OH), he(p.OH), wb(p.OW), we(p.OW);
+  for (int64_t oh = 0; oh < p.OH; ++oh) {
+    Window w = max_window(p, oh, 0);
+    hb[oh] = w.h0;
+    he[oh] = w.h1;
+  }
+  for (int64_t ow = 0; ow < p.OW; ++ow) {
+    Window w = max_window(p, 0, ow);
+    wb[ow] = w.w0;
+    we[ow] = w.w1;
+  }
+  for_planes(p.planes(), p.OH * p.OW * p.kh * p.kw, [&](int64_t pl) {
+    const T* xp = x + pl * p.H * p.W;
+    T* yp = y + pl * p.OH * p.OW;
+    int64_t* ip = ind + pl * p.OH * p.OW;
+    for (int64_t oh = 0; oh < p.OH; ++oh) {
+      const int64_t h0 = hb[oh], h1 = he[oh];
+      for (int64_t ow = 0; ow < p.OW; ++ow) {
+        const int64_t w0 = wb[ow], w1 = we[ow];
+        A best = -std::numeric_limits<A>::infinity();
+        int64_t bi = h0 * p.W + w0;
+        for (int64_t ih = h0; ih < h1; ++ih) {
+          const T* row = xp + ih * p.W;
+          for (int64_t iw = w0; iw < w1; ++iw) {
+            A v = static_cast<A>(row[iw]);
+            if (v > best || std::isnan(v)) {
+              best = v;
+              bi = ih * p.W + iw;
+            }
+          }
+        }
+        yp[oh * p.OW + ow] = T(best);
+        ip[oh * p.OW + ow] = bi;
+      }
+    }
+  });
+}
+
 inline float nanmax(float a, float b) { return (b > a || b != b) ? b : a; }
 inline double nanmax(double a, double b) { return (b > a || b != b) ? b : a; }
 
@@ -220,6 +263,8 @@ void max_pool_kernel(const OpCall& c) {
     const T* xp = static_cast<const T*>(x.data_ptr());
     T* yp = static_cast<T*>(c.out[0].data_ptr());
     if (Fast && !with_idx && p.dh == 1 && p.dw == 1) return max_pool_rows<T>(p, xp, yp);
+    if (Fast && with_idx && p.dh == 1 && p.dw == 1)
+      return max_pool_idx_fast<T>(p, xp, yp, static_cast<int64_t*>(c.out[1].data_ptr()));
     max_pool_plain<T>(p, xp, yp, with_idx ? static_cast<int64_t*>(c.out[1].data_ptr()) : nullptr);
   });
 }
@@ -250,6 +295,7 @@ OpDef& max_pool_op = def("max_pool2d").input("self").attr("kernel_size").attr("s
 OpDef& max_pool_idx_op = def("max_pool2d_with_indices").input("self").attr("kernel_size").attr("stride", DimVector{})
                              .attr("padding", DimVector{0}).attr("dilation", DimVector{1}).attr("ceil_mode", false)
                              .outputs(2).set_meta(max_pool_meta).set_cpu(max_pool_kernel<true>)
+                             .set_cpu_ref(max_pool_kernel<false>)
                              .set_backward(max_pool_backward, kSaveInputs | kSaveOutputs);
 
 // max_pool2d_with_indices_backward(grad_output, indices; input_size)

@@ -98,3 +98,25 @@ TEST(Printing, LikePyTorch) {
   EXPECT_NE(big.find("..."), std::string::npos);
   EXPECT_EQ(big, "tensor([   0,    1,    2,  ..., 1997, 1998, 1999])");
 }
+
+TEST(Factory, InPlaceRandomFills) {
+  manual_seed(3);
+  Tensor u = empty({200, 100}).uniform_(-2, 5);
+  EXPECT_GE(u.min().item<float>(), -2.0f);
+  EXPECT_LT(u.max().item<float>(), 5.0f);
+  EXPECT_NEAR(u.mean().item<float>(), 1.5f, 0.05f);
+  Tensor n = empty({200, 100}, kDouble).normal_(3, 0.5);
+  EXPECT_NEAR(n.mean().item<double>(), 3.0, 0.02);
+  EXPECT_NEAR(n.std().item<double>(), 0.5, 0.02);
+  Tensor b = zeros({20000}).bernoulli_(0.25);
+  EXPECT_NEAR(b.mean().item<float>(), 0.25f, 0.02f);
+  EXPECT_EQ(b.eq(0).logical_or(b.eq(1)).all().item<bool>(), true);
+  Tensor w = zeros({4, 6});
+  w.t().uniform_(1, 2);  // non-contiguous view: every element written
+  EXPECT_GE(w.min().item<float>(), 1.0f);
+  manual_seed(3);
+  EXPECT_TRUE(empty({200, 100}).uniform_(-2, 5).equal(u));  // seeded
+  EXPECT_THROW(empty({2}).uniform_(3, 1), ValueError);
+  EXPECT_THROW(empty({2}, kLong).normal_(), DTypeError);
+  EXPECT_THROW(empty({2}).bernoulli_(1.5), ValueError);
+}

@@ -1,5 +1,6 @@
 // Test records of the activations (src/ops/activation.cpp).
 #include "op_record.h"
+#include "ops/registry.h"
 
 using namespace sinter;
 using sinter::testing::OpRecord;
@@ -170,4 +171,28 @@ TEST(Activations, BackwardNames) {
   EXPECT_EQ(gelu(x).grad_fn()->name(), "GeluBackward0");
   EXPECT_EQ(x.sigmoid().grad_fn()->name(), "SigmoidBackward0");
   EXPECT_EQ(leaky_relu(x).grad_fn()->name(), "LeakyReluBackward0");
+}
+
+TEST(ActivationOps, ThresholdBackward) {  // relu's backward: one pass, differentiable in grad_output
+  const ops::OpDef* op = ops::Registry::get().find("threshold_backward");
+  ASSERT_NE(op, nullptr);
+  OpRecord r;
+  r.ops = {"threshold_backward"};
+  r.torch = "(torch.ops.aten.threshold_backward(a0, a1, 0.5), torch.ops.aten.threshold_backward(a0, a1, 0))";
+  r.fn = [op](const TensorList& x) {
+    return TensorList{ops::call(*op, {x[0], x[1]}, {0.5}), ops::call(*op, {x[0], x[1]}, {0.0})};
+  };
+  r.samples = [](DType d) {
+    using sinter::testing::make_noncontiguous;
+    return std::vector<OpSample>{{{make_tensor({5, 7}, d), make_tensor({5, 7}, d)}, "contiguous"},
+                                 {{make_noncontiguous({4, 3, 6}, d), make_tensor({4, 3, 6}, d)}, "non-contiguous"},
+                                 {{make_tensor({0, 3}, d), make_tensor({0, 3}, d)}, "empty"}};
+  };
+  r.dtypes = {kFloat, kDouble, kBFloat16};  // PyTorch 1.13 has no float16 threshold on the CPU
+  r.grad_inputs = {0};
+  r.gradgradcheck = true;
+  r.errors = {expect_error<ShapeError>("shapes", [op] { ops::call(*op, {ones({2, 3}), ones({3})}, {0.0}); }, "threshold_backward"),
+              expect_error<DTypeError>("ints", [op] { ops::call(*op, {ones({2}, kLong), ones({2}, kLong)}, {0.0}); },
+                                       "threshold_backward")};
+  check_record(r);
 }
