@@ -1,5 +1,16 @@
 // Fused optimizer update kernels (see fused.h). This file is compiled once per SIMD target by
 // Highway's foreach_target; the scalar parts are guarded to be defined once.
+// No contraction of a * b + c into an fma beyond the ones written out: the rounding of each
+// step is PyTorch's, and the SIMD and scalar paths must round alike.
+#ifndef SINTER_OPTIM_FUSED_FP_CONTRACT_OFF
+#define SINTER_OPTIM_FUSED_FP_CONTRACT_OFF
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+#endif
+
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "optim/fused.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep

@@ -1,5 +1,12 @@
 #include "sinter/optim/lr_scheduler.h"
 
+// Learning rates are PyTorch's to the last bit: no a * b + c contracted into an fma.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
