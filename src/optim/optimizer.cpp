@@ -1,6 +1,6 @@
 #include "sinter/optim/optimizer.h"
 
-#include <cstdio>
+#include <cstdint>
 #include <set>
 #include <unordered_set>
 
@@ -35,9 +35,17 @@ Optimizer::Optimizer(std::string name, std::vector<OptimizerParamGroup> param_gr
 }
 
 std::string Optimizer::param_key(const Tensor& param) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%p", static_cast<const void*>(param.unsafeGetTensorImpl()));
-  return buf;
+  // "0x" and the address in hex, as LibTorch's c10::guts::to_string(impl) prints it.
+  auto v = reinterpret_cast<uintptr_t>(param.unsafeGetTensorImpl());
+  char buf[2 + 2 * sizeof(uintptr_t)];
+  int n = 0;
+  do {
+    buf[sizeof buf - 1 - n++] = "0123456789abcdef"[v & 15];
+    v >>= 4;
+  } while (v);
+  buf[sizeof buf - 1 - n++] = 'x';
+  buf[sizeof buf - 1 - n++] = '0';
+  return std::string(buf + sizeof buf - n, n);
 }
 
 void Optimizer::add_param_group(const OptimizerParamGroup& param_group) {
@@ -248,17 +256,9 @@ Tensor state_like(const Tensor& param, double fill) {
   return fill == 0.0 ? zeros(param.sizes(), param.options()) : full(param.sizes(), fill, param.options());
 }
 
-void update_param(Tensor& param, const std::function<void(Tensor&)>& update) {
-  if (param.is_contiguous()) {
-    Tensor data = param.detach();
-    update(data);
-    param.storage()->bump_version();
-    return;
-  }
-  Tensor tmp = param.detach().contiguous();
-  update(tmp);
+void copy_back(Tensor& param, const Tensor& updated) {
   NoGradGuard no_grad;
-  param.detach().copy_(tmp);
+  param.detach().copy_(updated);
 }
 
 Tensor run_closure(const std::function<Tensor()>& closure) {

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -246,6 +247,9 @@ TEST(Optimizer, AddParamGroupAndAccessors) {
   EXPECT_EQ(opt.size(), 2u);
   EXPECT_EQ(opt.parameters().size(), 2u);
   EXPECT_EQ(opt.name(), "SGD");
+  std::ostringstream key;
+  key << static_cast<const void*>(a.unsafeGetTensorImpl());
+  EXPECT_EQ(optim::Optimizer::param_key(a), key.str());
   opt.add_param_group(optim::OptimizerParamGroup({c}, optim::SGDOptions(0.5)));
   ASSERT_EQ(opt.param_groups().size(), 2u);
   EXPECT_EQ(opt.param_groups()[1].options().get_lr(), 0.5);

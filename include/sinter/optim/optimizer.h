@@ -207,9 +207,22 @@ namespace detail {
 Tensor grad_for_update(const std::string& optimizer, const Tensor& param);
 /// A contiguous zero (or `fill`) tensor shaped like `param`.
 Tensor state_like(const Tensor& param, double fill = 0.0);
+/// Writes `updated` (a contiguous copy of `param` that an update changed) back into `param`.
+void copy_back(Tensor& param, const Tensor& updated);
 /// Runs `update(data)` on the parameter's memory: directly when it is contiguous, otherwise
-/// on a contiguous copy that is written back.
-void update_param(Tensor& param, const std::function<void(Tensor&)>& update);
+/// on a contiguous copy that is written back. Either way the parameter's version advances, as
+/// for any in-place change.
+template <class F>
+void update_param(Tensor& param, F&& update) {
+  if (param.is_contiguous()) {
+    update(param);
+    param.storage()->bump_version();
+    return;
+  }
+  Tensor tmp = param.detach().contiguous();
+  update(tmp);
+  copy_back(param, tmp);
+}
 /// Runs `closure` with grad mode on (nullptr gives an undefined tensor).
 Tensor run_closure(const std::function<Tensor()>& closure);
 }  // namespace detail
