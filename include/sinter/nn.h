@@ -1,6 +1,16 @@
 // sinter's nn layer: modules (LibTorch-shaped), containers and initialisers.
 #pragma once
+#include "sinter/nn/activation.h"
+#include "sinter/nn/attention.h"
+#include "sinter/nn/container.h"
+#include "sinter/nn/conv.h"
+#include "sinter/nn/dropout.h"
+#include "sinter/nn/embedding.h"
 #include "sinter/nn/init.h"
 #include "sinter/nn/linear.h"
 #include "sinter/nn/module.h"
+#include "sinter/nn/normalization.h"
 #include "sinter/nn/options.h"
+#include "sinter/nn/pooling.h"
+#include "sinter/nn/rnn.h"
+#include "sinter/nn/transformer.h"

@@ -12,8 +12,8 @@ LinearImpl::LinearImpl(const LinearOptions& options_) : Module("Linear"), option
   SINTER_CHECK(options.in_features() >= 0 && options.out_features() >= 0, ValueError,
                "Linear: in_features and out_features must be non-negative (got ", options.in_features(), ", ",
                options.out_features(), ")");
-  weight = register_parameter("weight", empty({options.out_features(), options.in_features()}));
-  bias = register_parameter("bias", options.bias() ? empty({options.out_features()}) : Tensor(), options.bias());
+  weight = register_parameter("weight", sinter::empty({options.out_features(), options.in_features()}));
+  bias = register_parameter("bias", options.bias() ? sinter::empty({options.out_features()}) : Tensor(), options.bias());
   reset_parameters();
 }
 

@@ -40,7 +40,7 @@ concept EnumTag = requires {
 template <size_t D, class T = int64_t>
 class ExpandingArray {
  public:
-  ExpandingArray(T v) : values_(D, v) {}
+  ExpandingArray(T v) : values_(D, v), scalar_(true) {}
   ExpandingArray(std::initializer_list<T> l) : values_(l) { check(); }
   ExpandingArray(const std::vector<T>& v) : values_(v) { check(); }
   /// From another ExpandingArray-like type (torch::ExpandingArray).
@@ -62,12 +62,15 @@ class ExpandingArray {
     return IntArrayRef(values_);
   }
   bool operator==(const ExpandingArray& o) const { return values_ == o.values_; }
+  /// True when built from one number (Python prints such an option as that number).
+  bool from_scalar() const noexcept { return scalar_; }
 
  private:
   void check() const {
     SINTER_CHECK(values_.size() == D, ShapeError, "ExpandingArray: expected ", D, " values, got ", values_.size());
   }
   std::vector<T> values_;
+  bool scalar_ = false;
 };
 
 /// A convolution's padding: D sizes, or the mode "same" / "valid" (a string or torch::kSame /
@@ -75,7 +78,8 @@ class ExpandingArray {
 template <size_t D>
 class ConvPadding {
  public:
-  ConvPadding(int64_t v) : sizes_(v) {}
+  template <std::integral I>
+  ConvPadding(I v) : sizes_(static_cast<int64_t>(v)) {}
   ConvPadding(std::initializer_list<int64_t> l) : sizes_(l) {}
   ConvPadding(const std::vector<int64_t>& v) : sizes_(v) {}
   ConvPadding(const ExpandingArray<D>& a) : sizes_(a) {}
@@ -118,6 +122,11 @@ namespace detail {
 std::string shape_str(IntArrayRef s);
 /// "(1, 2)" for an ExpandingArray / list, "2" when every entry is equal and `collapse`.
 std::string tuple_str(const std::vector<int64_t>& v);
+/// As Python prints the option: "2" when given as one number, else "(2, 3)".
+template <size_t D>
+std::string py_repr(const ExpandingArray<D>& a) {
+  return a.from_scalar() ? std::to_string(a[0]) : tuple_str(a.vec());
+}
 inline const char* py_bool(bool b) { return b ? "True" : "False"; }
 /// A double as Python's repr prints it (1e-05, 0.1, 1.0).
 std::string py_float(double v);

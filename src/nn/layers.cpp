@@ -1,0 +1,161 @@
+// Embedding, Dropout and the pooling modules.
+#include "sinter/autograd.h"
+#include "sinter/nn/dropout.h"
+#include "sinter/nn/embedding.h"
+#include "sinter/nn/init.h"
+#include "sinter/nn/pooling.h"
+#include "sinter/ops/factory.h"
+#include "sinter/ops/nn.h"
+
+namespace sinter::nn {
+
+namespace {
+using sinter::detail::str_cat;
+
+void check_pool_input(const Tensor& input, const std::string& name) {
+  SINTER_CHECK(input.defined() && (input.dim() == 3 || input.dim() == 4), ShapeError, name,
+               ": expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got input ",
+               input.defined() ? detail::shape_str(input.sizes()) : "(undefined)");
+}
+void check_positive(const ExpandingArray<2>& a, const char* name, const char* what) {
+  SINTER_CHECK(a[0] > 0 && a[1] > 0, ValueError, name, ": ", what, " must be positive, got ",
+               detail::tuple_str(a.vec()));
+}
+}  // namespace
+
+// ---- Embedding ---------------------------------------------------------------------------------
+
+EmbeddingImpl::EmbeddingImpl(const EmbeddingOptions& options_) : Module("Embedding"), options(options_) {
+  const int64_t n = options.num_embeddings(), d = options.embedding_dim();
+  SINTER_CHECK(n >= 0 && d >= 0, ValueError, "Embedding: num_embeddings and embedding_dim must be non-negative, got ",
+               n, " and ", d);
+  SINTER_CHECK(!options.max_norm() && !options.scale_grad_by_freq() && !options.sparse(), NotImplementedError,
+               "Embedding: max_norm, scale_grad_by_freq and sparse are not supported");
+  if (auto& p = options.padding_idx()) {
+    SINTER_CHECK(*p < n && *p >= -n, ValueError, "Embedding: padding_idx ", *p, " must be within num_embeddings (",
+                 n, ")");
+    if (*p < 0) p = *p + n;
+  }
+  if (options._weight().defined()) {
+    const Tensor& w = options._weight();
+    SINTER_CHECK(w.dim() == 2 && w.size(0) == n && w.size(1) == d, ShapeError, "Embedding: _weight ",
+                 detail::shape_str(w.sizes()), " does not match (num_embeddings, embedding_dim) (", n, ", ", d, ")");
+    weight = register_parameter("weight", w.detach());
+  } else {
+    weight = register_parameter("weight", sinter::empty({n, d}));
+    reset_parameters();
+  }
+}
+
+void EmbeddingImpl::reset_parameters() {
+  init::normal_(weight);
+  if (options.padding_idx()) {
+    NoGradGuard g;
+    weight.select(0, *options.padding_idx()).fill_(0);
+  }
+}
+
+Tensor EmbeddingImpl::forward(const Tensor& indices) {
+  SINTER_CHECK(indices.defined() && !indices.is_floating_point() && indices.dtype() != kBool, DTypeError,
+               "Embedding: expected an integer index tensor, got ",
+               indices.defined() ? dtype_name(indices.dtype()) : "an undefined tensor");
+  return embedding(weight, indices, options.padding_idx());
+}
+
+std::string EmbeddingImpl::extra_repr() const {
+  std::string s = str_cat(options.num_embeddings(), ", ", options.embedding_dim());
+  if (options.padding_idx()) s += str_cat(", padding_idx=", *options.padding_idx());
+  return s;
+}
+
+Embedding Embedding::from_pretrained(const Tensor& embeddings, const EmbeddingFromPretrainedOptions& o) {
+  SINTER_CHECK(embeddings.defined() && embeddings.dim() == 2, ShapeError,
+               "Embedding::from_pretrained: embeddings must be 2-D, got ",
+               embeddings.defined() ? detail::shape_str(embeddings.sizes()) : "an undefined tensor");
+  Embedding e(EmbeddingOptions(embeddings.size(0), embeddings.size(1))
+                  .padding_idx(o.padding_idx())
+                  .max_norm(o.max_norm())
+                  .norm_type(o.norm_type())
+                  .scale_grad_by_freq(o.scale_grad_by_freq())
+                  .sparse(o.sparse())
+                  ._weight(embeddings.detach().clone()));
+  e->weight.requires_grad_(!o.freeze());
+  return e;
+}
+
+// ---- Dropout -----------------------------------------------------------------------------------
+
+DropoutImpl::DropoutImpl(const DropoutOptions& options_) : Module("Dropout"), options(options_) {
+  SINTER_CHECK(options.p() >= 0 && options.p() <= 1, ValueError,
+               "Dropout: dropout probability has to be between 0 and 1, but got ", options.p());
+}
+
+Tensor DropoutImpl::forward(Tensor input) {
+  Tensor y = dropout(input, options.p(), is_training());
+  if (!options.inplace() || y.is_same(input)) return y;
+  input.copy_(y);
+  return input;
+}
+
+std::string DropoutImpl::extra_repr() const {
+  return str_cat("p=", detail::py_float(options.p()), ", inplace=", detail::py_bool(options.inplace()));
+}
+
+// ---- pooling -----------------------------------------------------------------------------------
+
+MaxPool2dImpl::MaxPool2dImpl(const MaxPool2dOptions& options_) : Module("MaxPool2d"), options(options_) {
+  check_positive(options.kernel_size(), "MaxPool2d", "kernel_size");
+  check_positive(options.stride(), "MaxPool2d", "stride");
+  check_positive(options.dilation(), "MaxPool2d", "dilation");
+  for (size_t i = 0; i < 2; ++i)
+    SINTER_CHECK(options.padding()[i] >= 0 && options.padding()[i] * 2 <= options.kernel_size()[i], ValueError,
+                 "MaxPool2d: padding ", detail::tuple_str(options.padding().vec()),
+                 " should be at most half of kernel_size ", detail::tuple_str(options.kernel_size().vec()));
+}
+Tensor MaxPool2dImpl::forward(const Tensor& input) {
+  check_pool_input(input, name());
+  const auto& o = options;
+  return max_pool2d(input, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
+}
+std::string MaxPool2dImpl::extra_repr() const {
+  const auto& o = options;
+  return str_cat("kernel_size=", detail::py_repr(o.kernel_size()), ", stride=", detail::py_repr(o.stride()),
+                 ", padding=", detail::py_repr(o.padding()), ", dilation=", detail::py_repr(o.dilation()),
+                 ", ceil_mode=", detail::py_bool(o.ceil_mode()));
+}
+
+AvgPool2dImpl::AvgPool2dImpl(const AvgPool2dOptions& options_) : Module("AvgPool2d"), options(options_) {
+  check_positive(options.kernel_size(), "AvgPool2d", "kernel_size");
+  check_positive(options.stride(), "AvgPool2d", "stride");
+  for (size_t i = 0; i < 2; ++i)
+    SINTER_CHECK(options.padding()[i] >= 0 && options.padding()[i] * 2 <= options.kernel_size()[i], ValueError,
+                 "AvgPool2d: padding ", detail::tuple_str(options.padding().vec()),
+                 " should be at most half of kernel_size ", detail::tuple_str(options.kernel_size().vec()));
+  SINTER_CHECK(!options.divisor_override() || *options.divisor_override() != 0, ValueError,
+               "AvgPool2d: divisor_override must not be zero");
+}
+Tensor AvgPool2dImpl::forward(const Tensor& input) {
+  check_pool_input(input, name());
+  const auto& o = options;
+  return avg_pool2d(input, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad(),
+                    o.divisor_override());
+}
+std::string AvgPool2dImpl::extra_repr() const {
+  const auto& o = options;
+  return str_cat("kernel_size=", detail::py_repr(o.kernel_size()), ", stride=", detail::py_repr(o.stride()),
+                 ", padding=", detail::py_repr(o.padding()));
+}
+
+AdaptiveAvgPool2dImpl::AdaptiveAvgPool2dImpl(const AdaptiveAvgPool2dOptions& options_)
+    : Module("AdaptiveAvgPool2d"), options(options_) {
+  check_positive(options.output_size(), "AdaptiveAvgPool2d", "output_size");
+}
+Tensor AdaptiveAvgPool2dImpl::forward(const Tensor& input) {
+  check_pool_input(input, name());
+  return adaptive_avg_pool2d(input, options.output_size());
+}
+std::string AdaptiveAvgPool2dImpl::extra_repr() const {
+  return "output_size=" + detail::py_repr(options.output_size());
+}
+
+}  // namespace sinter::nn
