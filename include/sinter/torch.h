@@ -26,6 +26,7 @@
 #include <variant>
 #include <vector>
 
+#include "sinter/data.h"
 #include "sinter/nn.h"
 #include "sinter/optim.h"
 #include "sinter/sinter.h"
@@ -664,7 +665,9 @@ namespace optim = ::sinter::optim;
 namespace nn::utils {
 using namespace ::sinter::nn::utils;
 }  // namespace nn::utils
-// [torch.h: data mapping]
+// torch::data: datasets, samplers, transforms, make_data_loader (sinter::data).
+namespace data = ::sinter::data;
+using std::optional;
 namespace nn {
 
 // ---- torch::nn::functional -----------------------------------------------------------------------
