@@ -164,3 +164,26 @@ TEST(NNTransformerEncoder, Errors) {
   EXPECT_THROW(enc(bad), ShapeError);
   EXPECT_EQ(enc(x).sizes(), IntArrayRef({5, 2, 8}));
 }
+
+// The LibTorch spellings through <sinter/torch.h>.
+#include <sinter/torch.h>
+
+TEST(NNSequenceTorchNames, LibTorchSpellings) {
+  torch::manual_seed(0);
+  torch::nn::TransformerEncoderLayer layer(
+      torch::nn::TransformerEncoderLayerOptions(8, 2).dim_feedforward(16).activation(torch::kGELU));
+  EXPECT_EQ(layer->options.activation().name(), "gelu");
+  torch::nn::TransformerEncoder enc(layer, 2);
+  torch::Tensor x = torch::randn({5, 2, 8});
+  EXPECT_EQ(enc(x).sizes(), torch::IntArrayRef({5, 2, 8}));
+  torch::nn::MultiheadAttention mha(torch::nn::MultiheadAttentionOptions(8, 2));
+  std::tuple<torch::Tensor, torch::Tensor> att = mha(x, x, x);
+  EXPECT_EQ(std::get<1>(att).sizes(), torch::IntArrayRef({2, 5, 5}));
+  torch::nn::LSTM lstm(torch::nn::LSTMOptions(8, 4).num_layers(2));
+  std::tuple<torch::Tensor, std::tuple<torch::Tensor, torch::Tensor>> r = lstm->forward(x);
+  EXPECT_EQ(std::get<0>(std::get<1>(r)).sizes(), torch::IntArrayRef({2, 2, 4}));
+  torch::nn::GRU gru(torch::nn::GRUOptions(8, 4));
+  EXPECT_EQ(std::get<0>(gru(x)).sizes(), torch::IntArrayRef({5, 2, 4}));
+  torch::nn::RNN rnn(torch::nn::RNNOptions(8, 4).nonlinearity(torch::kReLU));
+  EXPECT_EQ(rnn->options_base.mode, "RNN_RELU");
+}
