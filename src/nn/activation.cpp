@@ -2,15 +2,20 @@
 
 #include <cmath>
 
+#include "sinter/autograd.h"
 #include "sinter/ops/nn.h"
 #include "sinter/ops/unary.h"
 
 namespace sinter::nn {
 
 namespace {
-/// `result` written into `input` when inplace (as PyTorch's inplace=True modules).
-Tensor maybe_inplace(Tensor& input, const Tensor& result, bool inplace) {
-  if (!inplace) return result;
+/// op(input), written into `input` when inplace (as PyTorch's inplace=True modules). When
+/// autograd records, the op runs on a copy so that what it saves for backward stays intact.
+template <class Op>
+Tensor apply_maybe_inplace(Tensor& input, bool inplace, Op&& op) {
+  if (!inplace) return op(input);
+  const bool recording = GradMode::is_enabled() && input.requires_grad();
+  Tensor result = op(recording ? input.clone() : input);
   input.copy_(result);
   return input;
 }
@@ -28,19 +33,28 @@ Tensor HardsigmoidImpl::forward(const Tensor& input) { return hardsigmoid(input)
 Tensor HardswishImpl::forward(const Tensor& input) { return hardswish(input); }
 Tensor LogSigmoidImpl::forward(const Tensor& input) { return logsigmoid(input); }
 
-Tensor ReLUImpl::forward(Tensor input) { return maybe_inplace(input, relu(input), options.inplace()); }
-Tensor ReLU6Impl::forward(Tensor input) { return maybe_inplace(input, relu6(input), options.inplace()); }
-Tensor SELUImpl::forward(Tensor input) { return maybe_inplace(input, selu(input), options.inplace()); }
-Tensor SiLUImpl::forward(Tensor input) { return maybe_inplace(input, silu(input), options.inplace()); }
+Tensor ReLUImpl::forward(Tensor input) { return options.inplace() ? input.relu_() : relu(input); }
+Tensor ReLU6Impl::forward(Tensor input) {
+  return apply_maybe_inplace(input, options.inplace(), [&](const Tensor& t) { return relu6(t); });
+}
+Tensor SELUImpl::forward(Tensor input) {
+  return apply_maybe_inplace(input, options.inplace(), [&](const Tensor& t) { return selu(t); });
+}
+Tensor SiLUImpl::forward(Tensor input) {
+  return apply_maybe_inplace(input, options.inplace(), [&](const Tensor& t) { return silu(t); });
+}
 
 Tensor LeakyReLUImpl::forward(Tensor input) {
-  return maybe_inplace(input, leaky_relu(input, options.negative_slope()), options.inplace());
+  return apply_maybe_inplace(input, options.inplace(),
+                             [&](const Tensor& t) { return leaky_relu(t, options.negative_slope()); });
 }
 std::string LeakyReLUImpl::extra_repr() const {
   return "negative_slope=" + detail::py_float(options.negative_slope()) + (options.inplace() ? ", inplace=True" : "");
 }
 
-Tensor ELUImpl::forward(Tensor input) { return maybe_inplace(input, elu(input, options.alpha()), options.inplace()); }
+Tensor ELUImpl::forward(Tensor input) {
+  return apply_maybe_inplace(input, options.inplace(), [&](const Tensor& t) { return elu(t, options.alpha()); });
+}
 std::string ELUImpl::extra_repr() const {
   return "alpha=" + detail::py_float(options.alpha()) + (options.inplace() ? ", inplace=True" : "");
 }
@@ -61,7 +75,8 @@ HardtanhImpl::HardtanhImpl(const HardtanhOptions& options_) : Module("Hardtanh")
                ") must be greater than min_val (", options.min_val(), ")");
 }
 Tensor HardtanhImpl::forward(Tensor input) {
-  return maybe_inplace(input, hardtanh(input, options.min_val(), options.max_val()), options.inplace());
+  return apply_maybe_inplace(input, options.inplace(),
+                             [&](const Tensor& t) { return hardtanh(t, options.min_val(), options.max_val()); });
 }
 std::string HardtanhImpl::extra_repr() const {
   return "min_val=" + detail::py_float(options.min_val()) + ", max_val=" + detail::py_float(options.max_val()) +

@@ -67,6 +67,7 @@ void expect_module_matches(M& module, const std::string& torch_ctor, std::vector
   if (!ref.available()) GTEST_SKIP() << ref.unavailable_reason();
   if (!forward) forward = [](M& m, const std::vector<Tensor>& in) { return sinter::nn::detail::call_forward(m, in[0]); };
 
+  module.zero_grad();
   const auto params = module.named_parameters();
   const auto buffers = module.named_buffers();
   std::vector<Tensor> torch_inputs;
