@@ -16,7 +16,8 @@ namespace sinter {
 
 // ---- modes --------------------------------------------------------------------------------
 
-static thread_local bool t_grad_enabled = true;
+// initial-exec TLS: a fixed offset from the thread pointer (no __tls_get_addr per op).
+static thread_local bool t_grad_enabled __attribute__((tls_model("initial-exec"))) = true;
 bool GradMode::is_enabled() { return t_grad_enabled; }
 void GradMode::set_enabled(bool e) { t_grad_enabled = e; }
 
@@ -24,13 +25,13 @@ static std::atomic<bool> g_anomaly{false};
 bool AnomalyMode::is_enabled() { return g_anomaly.load(std::memory_order_relaxed); }
 void AnomalyMode::set_enabled(bool e) { g_anomaly.store(e); }
 
-static thread_local uint64_t t_sequence_nr = 0;
+static thread_local uint64_t t_sequence_nr __attribute__((tls_model("initial-exec"))) = 0;
 Node::Node() : sequence_nr(t_sequence_nr++) {}
 Node::~Node() = default;
 
 namespace autograd::detail {
 
-static thread_local int t_backward_depth = 0;
+static thread_local int t_backward_depth __attribute__((tls_model("initial-exec"))) = 0;
 bool in_backward() { return t_backward_depth > 0; }
 
 AutogradMeta& meta(const Tensor& t) {

@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <sys/mman.h>
 
 #include <cstdlib>
@@ -28,18 +29,41 @@ struct FreeList {
 struct ThreadCache {
   FreeList blocks[kClasses];
   FreeList impls;
-  constexpr ThreadCache() = default;
   ~ThreadCache();
 };
-// initial-exec TLS: a plain offset from the thread pointer, no __tls_get_addr call per tensor.
+// The cache lives on the heap; a thread sees it through one pointer in initial-exec TLS (a
+// fixed offset from the thread pointer, no __tls_get_addr, and 9 bytes of static TLS, so the
+// library can still be dlopen'ed). A pthread key frees it when the thread ends: C++
+// thread_local objects with destructors would add a guard variable in dynamic TLS.
 #define SINTER_TLS __attribute__((tls_model("initial-exec")))
-thread_local bool t_cache_gone SINTER_TLS = false;  // trivially destructible: readable after thread exit
-thread_local ThreadCache t_cache SINTER_TLS;
+thread_local ThreadCache* t_cache SINTER_TLS = nullptr;
+thread_local bool t_cache_gone SINTER_TLS = false;  // set once the thread's cache is freed
 
-ThreadCache* cache() { return t_cache_gone ? nullptr : &t_cache; }
+void free_thread_cache(void* p) {
+  t_cache_gone = true;
+  t_cache = nullptr;
+  delete static_cast<ThreadCache*>(p);
+}
+
+ThreadCache* create_cache() {
+  static const pthread_key_t key = [] {
+    pthread_key_t k;
+    pthread_key_create(&k, free_thread_cache);
+    return k;
+  }();
+  auto* c = new ThreadCache();
+  pthread_setspecific(key, c);
+  t_cache = c;
+  return c;
+}
+
+inline ThreadCache* cache() {
+  if (ThreadCache* c = t_cache) [[likely]]
+    return c;
+  return t_cache_gone ? nullptr : create_cache();
+}
 
 ThreadCache::~ThreadCache() {
-  t_cache_gone = true;
   for (auto& f : blocks)
     for (std::size_t i = 0; i < f.n; ++i) std::free(f.items[i]);
   for (std::size_t i = 0; i < impls.n; ++i) ::operator delete(impls.items[i]);

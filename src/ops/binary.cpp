@@ -41,6 +41,18 @@ void float_arith(const OpCall& c, kernels::ArithOp op, float alpha) {
     kernels::arith_f32(op, reinterpret_cast<float*>(po), pa, 0, pb, 0, 1, alpha);
   };
   if (is_s[0] && is_s[1]) return one(static_cast<char*>(o.data_ptr()), &sv[0], &sv[1]);
+  const Tensor& a0 = c.in[0];
+  const Tensor& b0 = c.in[1];
+  if (a0.dtype() == kFloat && b0.dtype() == kFloat && o.is_contiguous() && a0.is_contiguous() &&
+      b0.is_contiguous() && a0.sizes() == o.sizes() && b0.sizes() == o.sizes()) {  // dense: no loop set-up
+    float* po = static_cast<float*>(o.data_ptr());
+    const float* pa = static_cast<const float*>(a0.data_ptr());
+    const float* pb = static_cast<const float*>(b0.data_ptr());
+    kernels::parallel_for(o.numel(), kernels::kGrainSize, [&](int64_t b, int64_t e) {
+      kernels::arith_f32(op, po + b, pa + b, 1, pb + b, 1, e - b, alpha);
+    });
+    return;
+  }
   if (is_s[0] || is_s[1]) {
     const int k = is_s[0] ? 1 : 0;  // the tensor operand
     Tensor x = kernels::broadcast_view(as_dtype(c.in[k], kFloat), o.sizes());
@@ -79,7 +91,7 @@ void add_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n)
   Scalar alpha = c.attrs.s(0);
   SINTER_CHECK(!(alpha.is_floating_point() && !is_floating_point(out[0].dtype)), DTypeError, c.op.name,
                ": for integral input tensors, argument alpha must not be a floating point number (got ", alpha, ")");
-  if (c.op.name == "sub") {
+  if (c.op.name[0] == 's') {  // sub (add_meta serves add and sub)
     bool b0 = c.in[0].dtype() == kBool, b1 = c.in[1].dtype() == kBool;
     SINTER_CHECK(!(b0 && b1), DTypeError,
                  "sub: subtraction, the `-` operator, with two bool tensors is not supported. Use logical_xor() instead.");

@@ -43,7 +43,7 @@ std::vector<const OpDef*> Registry::all() const {
   return r;
 }
 
-static thread_local bool t_reference_kernels = false;
+static thread_local bool t_reference_kernels __attribute__((tls_model("initial-exec"))) = false;
 bool ReferenceKernels::enabled() { return t_reference_kernels; }
 void ReferenceKernels::set_enabled(bool e) { t_reference_kernels = e; }
 
@@ -56,29 +56,29 @@ static const T& get_attr(const AttrValue& v, size_t k, const char* want) {
   return *p;
 }
 int64_t Attrs::i(size_t k) const {
-  if (auto* d = std::get_if<double>(&vals_[k])) return static_cast<int64_t>(*d);
-  if (auto* b = std::get_if<bool>(&vals_[k])) return *b;
-  if (auto* s = std::get_if<Scalar>(&vals_[k])) return s->to_long();
-  return get_attr<int64_t>(vals_[k], k, "an int");
+  if (auto* d = std::get_if<double>(&(*this)[k])) return static_cast<int64_t>(*d);
+  if (auto* b = std::get_if<bool>(&(*this)[k])) return *b;
+  if (auto* s = std::get_if<Scalar>(&(*this)[k])) return s->to_long();
+  return get_attr<int64_t>((*this)[k], k, "an int");
 }
 double Attrs::f(size_t k) const {
-  if (auto* i = std::get_if<int64_t>(&vals_[k])) return static_cast<double>(*i);
-  if (auto* s = std::get_if<Scalar>(&vals_[k])) return s->to_double();
-  return get_attr<double>(vals_[k], k, "a float");
+  if (auto* i = std::get_if<int64_t>(&(*this)[k])) return static_cast<double>(*i);
+  if (auto* s = std::get_if<Scalar>(&(*this)[k])) return s->to_double();
+  return get_attr<double>((*this)[k], k, "a float");
 }
 bool Attrs::b(size_t k) const {
-  if (auto* i = std::get_if<int64_t>(&vals_[k])) return *i != 0;
-  return get_attr<bool>(vals_[k], k, "a bool");
+  if (auto* i = std::get_if<int64_t>(&(*this)[k])) return *i != 0;
+  return get_attr<bool>((*this)[k], k, "a bool");
 }
 Scalar Attrs::s(size_t k) const {
-  if (auto* i = std::get_if<int64_t>(&vals_[k])) return Scalar(*i);
-  if (auto* d = std::get_if<double>(&vals_[k])) return Scalar(*d);
-  if (auto* b = std::get_if<bool>(&vals_[k])) return Scalar(*b);
-  return get_attr<Scalar>(vals_[k], k, "a scalar");
+  if (auto* i = std::get_if<int64_t>(&(*this)[k])) return Scalar(*i);
+  if (auto* d = std::get_if<double>(&(*this)[k])) return Scalar(*d);
+  if (auto* b = std::get_if<bool>(&(*this)[k])) return Scalar(*b);
+  return get_attr<Scalar>((*this)[k], k, "a scalar");
 }
-IntArrayRef Attrs::ints(size_t k) const { return get_attr<DimVector>(vals_[k], k, "an int list"); }
-const std::string& Attrs::str(size_t k) const { return get_attr<std::string>(vals_[k], k, "a string"); }
-DType Attrs::dtype(size_t k) const { return get_attr<DType>(vals_[k], k, "a dtype"); }
+IntArrayRef Attrs::ints(size_t k) const { return get_attr<DimVector>((*this)[k], k, "an int list"); }
+const std::string& Attrs::str(size_t k) const { return get_attr<std::string>((*this)[k], k, "a string"); }
+DType Attrs::dtype(size_t k) const { return get_attr<DType>((*this)[k], k, "a dtype"); }
 
 // ---- helpers ------------------------------------------------------------------------------
 

@@ -18,8 +18,12 @@ constexpr int64_t kGrainSize = 32768;
 template <class F>
 void parallel_for(int64_t n, int64_t grain, F&& f) {
   if (n <= 0) return;
+  if (n <= grain) {  // before asking OpenMP anything: small work stays cheap
+    f(int64_t(0), n);
+    return;
+  }
   int nt = omp_get_max_threads();
-  if (n <= grain || nt == 1 || omp_in_parallel()) {
+  if (nt == 1 || omp_in_parallel()) {
     f(int64_t(0), n);
     return;
   }
