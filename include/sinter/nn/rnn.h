@@ -83,6 +83,8 @@ class RNNImplBase : public Module {
   void reset_parameters();
   /// The parameters in PyTorch's order (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, ...).
   std::vector<Tensor> all_weights() const;
+  /// LibTorch's cuDNN weight compaction; nothing to do on CPU.
+  void flatten_parameters() {}
   std::string extra_repr() const override;
 
   RNNOptionsBase options_base;
