@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <thread>
@@ -153,6 +154,12 @@ TEST(Checkpoint, SurvivesWriterKilledAtRandomMoments) {
   }
   EXPECT_GE(rounds_with_progress, 3) << "the writer should finish some saves in most rounds";
   // Killed writers leave temporary files (never the checkpoint itself half written).
+  int temps = 0;
   for (const auto& f : dir.files())
-    if (f != "train.ckpt") EXPECT_NE(f.find(".tmp."), std::string::npos) << f;
+    if (f != "train.ckpt") {
+      EXPECT_NE(f.find(".tmp."), std::string::npos) << f;
+      ++temps;
+    }
+  std::printf("[ checkpoint ] %d kills, last step %lld, %d killed mid-write (temporary files left)\n", 6,
+              static_cast<long long>(last_loaded), temps);
 }

@@ -154,6 +154,17 @@ TEST(DataLoader, ShuffleIsSeededAndIndependentOfWorkerCount) {
   EXPECT_TRUE(padded);
 }
 
+TEST(DataLoader, UnorderedDeliveryStillCoversEveryExampleOnce) {
+  auto l = make_data_loader(numbered().map(transforms::Stack<>()),
+                            DataLoaderOptions(7).workers(3).enforce_ordering(false).seed(4));
+  for (int pass = 0; pass < 2; ++pass) {
+    auto t = targets_of(collect(*l));
+    std::sort(t.begin(), t.end());
+    ASSERT_EQ(t.size(), 50u);
+    for (int64_t i = 0; i < 50; ++i) EXPECT_EQ(t[i], i);
+  }
+}
+
 TEST(DataLoader, DefaultSeedComesFromManualSeed) {
   auto run = [] {
     auto l = make_data_loader(numbered().map(transforms::Stack<>()), DataLoaderOptions(10).workers(2));
