@@ -82,6 +82,9 @@ void set_data(Tensor& dst, const Tensor& src) {
   d->offset = s->offset;
   d->dtype = s->dtype;
   d->refresh();
+  // A graph built before the change accumulates into the old metadata: later graphs get a fresh
+  // accumulator (as PyTorch's set_data when the type changes).
+  if (d->autograd) d->autograd->grad_accumulator.reset();
 }
 }  // namespace
 

@@ -38,6 +38,17 @@ struct forward_traits<R (C::*)(A...) noexcept> : forward_traits<R (C::*)(A...)> 
 template <class R, class C, class... A>
 struct forward_traits<R (C::*)(A...) const noexcept> : forward_traits<R (C::*)(A...)> {};
 
+/// T itself, or the module type a holder T contains.
+template <class T>
+struct contained {
+  using type = T;
+};
+template <class T>
+  requires requires { typename T::ContainedType; }
+struct contained<T> {
+  using type = typename T::ContainedType;
+};
+
 /// A module whose forward is one ordinary (non-template, non-overloaded) member function.
 template <class M>
 concept HasPlainForward = requires { &M::forward; };
@@ -192,11 +203,14 @@ class AnyModule {
                      args.size());
         return invoke(*m, args, static_cast<Args*>(nullptr), std::make_index_sequence<n>{});
       };
+    } else if constexpr (requires(M& m, std::vector<AnyValue>&& v) { m.any_forward(std::move(v)); }) {
+      return [m = module.get()](std::vector<AnyValue>&& args) -> AnyValue { return m->any_forward(std::move(args)); };
     } else {
-      static_assert(requires(M& m, std::vector<AnyValue>&& v) { m.any_forward(std::move(v)); },
-                    "AnyModule: the module needs one non-template, non-overloaded forward method");
-      return [m = module.get()](std::vector<AnyValue>&& args) -> AnyValue {
-        return m->any_forward(std::move(args));
+      // A module without a forward (ModuleList, ModuleDict) may sit in a container, as in PyTorch;
+      // calling it is the error.
+      return [m = module.get()](std::vector<AnyValue>&&) -> AnyValue {
+        SINTER_CHECK(false, NotImplementedError, m->name(), " has no forward method");
+        return AnyValue();
       };
     }
   }
@@ -372,7 +386,7 @@ class ModuleDictImpl : public Module {
   std::shared_ptr<Module> operator[](const std::string& key) const;
   template <class T>
   T& at(const std::string& key) const {
-    using C = std::conditional_t<requires { typename T::ContainedType; }, typename T::ContainedType, T>;
+    using C = typename detail::contained<T>::type;
     auto p = std::dynamic_pointer_cast<C>((*this)[key]);
     SINTER_CHECK(p, ValueError, "ModuleDict: '", key, "' is not a ", detail::type_name(typeid(C)));
     return *p;
