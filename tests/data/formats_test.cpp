@@ -296,7 +296,8 @@ TEST(Idx, RoundTripPlainAndGzip) {
     for (bool gz : {false, true}) {
       const std::string path = dir.file("c" + std::to_string(i) + (gz ? ".gz" : ""));
       io::write_idx(path, cases[i], gz);
-      EXPECT_EQ(read_raw(path).substr(0, 2) == "\x1f\x8b", gz);
+      const std::string raw = read_raw(path);
+      EXPECT_EQ(raw.size() >= 2 && raw[0] == '\x1f' && raw[1] == '\x8b', gz);
       Tensor back = io::read_idx(path);
       EXPECT_EQ(back.dtype(), cases[i].dtype());
       EXPECT_TRUE(back.equal(cases[i])) << i << (gz ? " gz" : "");

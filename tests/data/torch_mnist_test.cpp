@@ -113,7 +113,9 @@ TEST(TorchData, FastPathOverFashionMnist) {
     }
     const double s = seconds_since(t0);
     EXPECT_EQ(n, limit);
-    if (workers) EXPECT_EQ(examples, 60000u);
+    if (workers) {
+      EXPECT_EQ(examples, 60000u);
+    }
     std::printf("[ fashion-mnist ] index_select fast path, shuffled, %zu workers: %.0f batches/s (%.3f s/epoch)\n",
                 workers, n / s, s * 938 / n);
   }
