@@ -121,6 +121,11 @@ TEST(DataLoader, BatchingDropLastAndSequentialOrder) {
   }
   EXPECT_EQ(n, 50u);
   EXPECT_THROW(make_data_loader(numbered(), DataLoaderOptions(0)), ValueError);
+  // A bare batch size with the default (random) sampler, as LibTorch allows.
+  auto shuffled = make_data_loader(numbered().map(transforms::Stack<>()), 10);
+  auto t = targets_of(collect(*shuffled));
+  std::sort(t.begin(), t.end());
+  EXPECT_EQ(t, want);
 }
 
 TEST(DataLoader, ShuffleIsSeededAndIndependentOfWorkerCount) {

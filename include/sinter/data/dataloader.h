@@ -475,9 +475,10 @@ class StreamDataLoader {
   std::thread producer_;
 };
 
-/// A loader with an explicit sampler.
+/// A loader with an explicit sampler. (The sampler constraint keeps make_data_loader(ds, 64)
+/// on the batch-size overload below.)
 template <class Dataset, class Sampler>
-  requires(!datasets::is_iterable_dataset_v<Dataset>)
+  requires(!datasets::is_iterable_dataset_v<Dataset> && requires { typename Sampler::BatchRequestType; })
 std::unique_ptr<StatelessDataLoader<Dataset, Sampler>> make_data_loader(Dataset dataset, Sampler sampler,
                                                                         DataLoaderOptions options = DataLoaderOptions()) {
   return std::make_unique<StatelessDataLoader<Dataset, Sampler>>(std::move(dataset), std::move(sampler),
