@@ -659,6 +659,16 @@ constexpr ::sinter::nn::tags::kSELU kSELU{};
 constexpr ::sinter::nn::tags::kGELU kGELU{};
 constexpr ::sinter::nn::tags::kZeros kZeros{};
 #define TORCH_MODULE(Name) SINTER_MODULE(Name)
+// LibTorch's checks: TORCH_CHECK throws c10::Error (sinter::Error) with the message parts;
+// AT_ASSERT / TORCH_INTERNAL_ASSERT report a broken invariant.
+#define TORCH_CHECK(cond, ...)                                                                     \
+  do {                                                                                             \
+    if (!(cond))                                                                                   \
+      throw ::sinter::ValueError(::sinter::detail::str_cat("Expected " #cond " to be true, but got false. " \
+                                                           __VA_OPT__(, ) __VA_ARGS__));           \
+  } while (0)
+#define TORCH_INTERNAL_ASSERT(cond, ...) SINTER_ASSERT(cond, "" __VA_OPT__(, ) __VA_ARGS__)
+#define AT_ASSERT(cond, ...) SINTER_ASSERT(cond, "" __VA_OPT__(, ) __VA_ARGS__)
 // torch::optim is sinter::optim (SGD, Adam, AdamW, RMSprop, Adagrad, their Options, StepLR and
 // the other schedulers); torch::nn::utils holds clip_grad_norm_ and clip_grad_value_.
 namespace optim = ::sinter::optim;
@@ -1038,6 +1048,7 @@ enum Reduction { None, Mean, Sum, END };
 }  // namespace at
 
 namespace c10 {
+using Error = ::sinter::Error;
 using ::torch::InferenceMode;
 using ::torch::IValue;
 using sinter::BFloat16;

@@ -101,6 +101,28 @@ std::string DropoutImpl::extra_repr() const {
   return str_cat("p=", detail::py_float(options.p()), ", inplace=", detail::py_bool(options.inplace()));
 }
 
+Dropout2dImpl::Dropout2dImpl(const Dropout2dOptions& options_) : Module("Dropout2d"), options(options_) {
+  SINTER_CHECK(options.p() >= 0 && options.p() <= 1, ValueError,
+               "Dropout2d: dropout probability has to be between 0 and 1, but got ", options.p());
+}
+
+Tensor Dropout2dImpl::forward(Tensor input) {
+  SINTER_CHECK(input.dim() == 3 || input.dim() == 4, ShapeError,
+               "Dropout2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape ", shape_str(input.sizes()));
+  if (!is_training() || options.p() == 0) return input;
+  DimVector mask_shape(input.sizes());
+  for (int64_t d = input.dim() - 2; d < input.dim(); ++d) mask_shape[d] = 1;
+  Tensor mask = empty(mask_shape, TensorOptions().dtype(input.dtype()));
+  if (options.p() == 1) mask.zero_();
+  else mask.bernoulli_(1 - options.p()).div_(1 - options.p());
+  if (!options.inplace()) return input * mask;
+  return input.mul_(mask);
+}
+
+std::string Dropout2dImpl::extra_repr() const {
+  return str_cat("p=", detail::py_float(options.p()), ", inplace=", detail::py_bool(options.inplace()));
+}
+
 // ---- pooling -----------------------------------------------------------------------------------
 
 MaxPool2dImpl::MaxPool2dImpl(const MaxPool2dOptions& options_) : Module("MaxPool2d"), options(options_) {

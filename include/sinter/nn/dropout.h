@@ -24,4 +24,16 @@ class DropoutImpl : public Module {
 };
 SINTER_MODULE(Dropout);
 
+/// Channel dropout: zeroes whole channels of an (N, C, H, W) or (C, H, W) input with
+/// probability p while training (scaling the rest by 1/(1-p)); the identity in eval mode.
+using Dropout2dOptions = DropoutOptions;
+class Dropout2dImpl : public Module {
+ public:
+  explicit Dropout2dImpl(const Dropout2dOptions& options = {});
+  Tensor forward(Tensor input);
+  std::string extra_repr() const override;
+  Dropout2dOptions options;
+};
+SINTER_MODULE(Dropout2d);
+
 }  // namespace sinter::nn
