@@ -148,12 +148,10 @@ class AnyModule {
                  detail::type_name(typeid(T)));
     return p;
   }
+  /// The module as T (a module type or its holder type).
   template <class T>
-  T& get() const {
-    if constexpr (requires { typename T::ContainedType; })
-      return *ptr<typename T::ContainedType>();
-    else
-      return *ptr<T>();
+  typename detail::contained<T>::type& get() const {
+    return *ptr<typename detail::contained<T>::type>();
   }
   bool is_empty() const noexcept { return module_ == nullptr; }
   const std::type_info& type_info() const { return typeid(*ptr()); }
@@ -282,8 +280,9 @@ class SequentialImpl : public Module {
   std::shared_ptr<T> ptr(size_t index) const {
     return at_index(index).template ptr<T>();
   }
+  /// Child `index` as T (a module type or its holder type).
   template <class T>
-  T& at(size_t index) const {
+  typename detail::contained<T>::type& at(size_t index) const {
     return at_index(index).template get<T>();
   }
   size_t size() const noexcept { return modules_.size(); }
@@ -348,12 +347,10 @@ class ModuleListImpl : public Module {
                  ", not the requested ", detail::type_name(typeid(T)));
     return p;
   }
+  /// Element `index` as T (a module type or its holder type).
   template <class T>
-  T& at(size_t index) const {
-    if constexpr (requires { typename T::ContainedType; })
-      return *ptr<typename T::ContainedType>(index);
-    else
-      return *ptr<T>(index);
+  typename detail::contained<T>::type& at(size_t index) const {
+    return *ptr<typename detail::contained<T>::type>(index);
   }
   size_t size() const noexcept { return modules_.size(); }
   bool is_empty() const noexcept { return modules_.empty(); }
@@ -384,8 +381,9 @@ class ModuleDictImpl : public Module {
   void clear();
 
   std::shared_ptr<Module> operator[](const std::string& key) const;
+  /// The module under `key` as T (a module type or its holder type).
   template <class T>
-  T& at(const std::string& key) const {
+  typename detail::contained<T>::type& at(const std::string& key) const {
     using C = typename detail::contained<T>::type;
     auto p = std::dynamic_pointer_cast<C>((*this)[key]);
     SINTER_CHECK(p, ValueError, "ModuleDict: '", key, "' is not a ", detail::type_name(typeid(C)));
