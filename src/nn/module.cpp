@@ -246,6 +246,15 @@ void Module::to(DType dtype, bool /*non_blocking*/) {
   for (auto& b : buffers()) convert(b);
 }
 
+void Module::to(Device device, bool /*non_blocking*/) {
+  SINTER_CHECK(device.is_cpu(), NotImplementedError, name(), ".to(", device.str(),
+               "): this build of sinter runs on the CPU only");
+}
+void Module::to(Device device, DType dtype, bool non_blocking) {
+  to(device, non_blocking);
+  to(dtype, non_blocking);
+}
+
 void Module::apply(const std::function<void(Module&)>& fn) {
   for (auto& m : named_modules()) fn(*m.value());
 }

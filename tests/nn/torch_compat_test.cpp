@@ -49,6 +49,39 @@ TEST(NNTorchCompat, TorchModuleProgram) {
   EXPECT_TRUE(net->conv1->weight.grad().defined());
 }
 
+TEST(NNTorchCompat, OptionsAndIdioms) {
+  torch::manual_seed(1);
+  torch::Device device(torch::kCPU);
+  Net net;
+  net->to(device);
+  net->to(torch::kCPU);
+  EXPECT_THROW(net->to(torch::Device(torch::kCUDA, 0)), sinter::NotImplementedError);
+  torch::nn::Sequential seq(
+      torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 2, 3).padding(torch::kSame).padding_mode(torch::kZeros)),
+      torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(2).eps(1e-3).momentum(0.2).affine(true)),
+      torch::nn::Functional(torch::relu), torch::nn::Dropout(0.5), torch::nn::Flatten(),
+      torch::nn::Linear(torch::nn::LinearOptions(2 * 5 * 5, 3).bias(false)));
+  seq->eval();
+  auto y = seq->forward(torch::randn({4, 1, 5, 5}));
+  EXPECT_EQ(y.sizes(), torch::IntArrayRef({4, 3}));
+  for (auto& p : seq->named_parameters()) {
+    if (p.key().find("weight") != std::string::npos && p.value().dim() > 1)
+      torch::nn::init::xavier_normal_(p.value());
+  }
+  auto conv = seq[0]->as<torch::nn::Conv2d>();
+  ASSERT_NE(conv, nullptr);
+  EXPECT_EQ(conv->options.padding().mode(), "same");
+  torch::nn::Conv2d valid(torch::nn::Conv2dOptions(1, 1, 3).padding(torch::kValid));
+  EXPECT_EQ(valid(torch::randn({1, 1, 5, 5})).sizes(), torch::IntArrayRef({1, 1, 3, 3}));
+  // A TORCH_MODULE holder inside a Sequential prints through PyTorch's layout.
+  torch::nn::Sequential outer(net, torch::nn::ReLU());
+  std::ostringstream os;
+  os << *outer;
+  EXPECT_EQ(os.str(),
+            "Sequential(\n  (0): Net(\n    (conv1): Conv2d(1, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))\n"
+            "    (fc): Linear(in_features=64, out_features=10, bias=True)\n  )\n  (1): ReLU()\n)");
+}
+
 TEST(NNTorchCompat, SharedPtrModel) {
   auto model = std::make_shared<Model>();
   auto out = model->forward(torch::randn({4, 8}));

@@ -38,17 +38,6 @@ struct forward_traits<R (C::*)(A...) noexcept> : forward_traits<R (C::*)(A...)> 
 template <class R, class C, class... A>
 struct forward_traits<R (C::*)(A...) const noexcept> : forward_traits<R (C::*)(A...)> {};
 
-/// T itself, or the module type a holder T contains.
-template <class T>
-struct contained {
-  using type = T;
-};
-template <class T>
-  requires requires { typename T::ContainedType; }
-struct contained<T> {
-  using type = typename T::ContainedType;
-};
-
 /// A module whose forward is one ordinary (non-template, non-overloaded) member function.
 template <class M>
 concept HasPlainForward = requires { &M::forward; };

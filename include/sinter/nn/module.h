@@ -40,6 +40,17 @@ using ForwardPreHook = std::function<std::optional<std::vector<Tensor>>(Module&,
 using ForwardHook = std::function<std::optional<Tensor>(Module&, const std::vector<Tensor>&, const Tensor&)>;
 
 namespace detail {
+/// T itself, or the module type a holder T contains.
+template <class T>
+struct contained {
+  using type = T;
+};
+template <class T>
+  requires requires { typename T::ContainedType; }
+struct contained<T> {
+  using type = typename T::ContainedType;
+};
+
 struct HookTable {
   uint64_t next_id = 0;
   std::map<uint64_t, ForwardPreHook> pre;
@@ -143,6 +154,16 @@ class Module : public std::enable_shared_from_this<Module> {
   OrderedDict<std::string, std::shared_ptr<Module>> named_modules(const std::string& name_prefix = "",
                                                                   bool include_self = true) const;
 
+  /// This module as T (a module type or its holder type), or nullptr when it is not one.
+  template <class T>
+  typename detail::contained<T>::type* as() noexcept {
+    return dynamic_cast<typename detail::contained<T>::type*>(this);
+  }
+  template <class T>
+  const typename detail::contained<T>::type* as() const noexcept {
+    return dynamic_cast<const typename detail::contained<T>::type*>(this);
+  }
+
   // ---- modes, gradients, dtype -----------------------------------------------------------------
   /// Sets training mode here and in every descendant.
   virtual void train(bool on = true);
@@ -153,6 +174,9 @@ class Module : public std::enable_shared_from_this<Module> {
   /// Converts floating-point parameters and buffers to `dtype` in place (the tensors keep their
   /// identity, so handles held elsewhere — e.g. by an optimizer — see the new data).
   virtual void to(DType dtype, bool non_blocking = false);
+  /// Moves to `device`: this build runs on the CPU, so anything else is a NotImplementedError.
+  virtual void to(Device device, bool non_blocking = false);
+  virtual void to(Device device, DType dtype, bool non_blocking = false);
   /// fn(module) on this module, then on every descendant (pre-order, as LibTorch).
   void apply(const std::function<void(Module&)>& fn);
   void apply(const std::function<void(const std::string&, Module&)>& fn, const std::string& name_prefix = "");
