@@ -95,3 +95,13 @@ TEST(NNTorchCompat, SharedPtrModel) {
   torch::nn::Sequential seq(torch::nn::Linear(8, 4), torch::nn::Functional(torch::relu), torch::nn::Linear(4, 2));
   EXPECT_EQ(seq->forward(torch::randn({5, 8})).sizes(), torch::IntArrayRef({5, 2}));
 }
+
+TEST(NNTorchCompat, EveryModuleUnderTorchNn) {
+  // The umbrella header brings the attention and recurrent modules into torch::nn too.
+  torch::nn::MultiheadAttention mha(8, 2);
+  torch::nn::LSTM lstm(torch::nn::LSTMOptions(4, 6));
+  torch::nn::GRU gru(4, 6);
+  EXPECT_FALSE(mha->parameters().empty());
+  EXPECT_FALSE(lstm->parameters().empty());
+  EXPECT_FALSE(gru->parameters().empty());
+}

@@ -21,8 +21,6 @@
 namespace sinter::nn {
 
 namespace detail {
-/// "sinter::Tensor" for a type_info.
-std::string type_name(const std::type_info& t);
 
 template <class F>
 struct forward_traits;

@@ -21,6 +21,7 @@
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -40,6 +41,9 @@ using ForwardPreHook = std::function<std::optional<std::vector<Tensor>>(Module&,
 using ForwardHook = std::function<std::optional<Tensor>(Module&, const std::vector<Tensor>&, const Tensor&)>;
 
 namespace detail {
+/// "sinter::Tensor" for a type_info (demangled).
+std::string type_name(const std::type_info& t);
+
 /// T itself, or the module type a holder T contains.
 template <class T>
 struct contained {
@@ -389,8 +393,8 @@ class ModuleHolder {
 
  private:
   void check() const {
-    SINTER_CHECK(impl_ != nullptr, ValueError, "Accessing an empty ModuleHolder (of ", typeid(Contained).name(),
-                 "): construct or assign the module first");
+    SINTER_CHECK(impl_ != nullptr, ValueError, "Accessing an empty ModuleHolder (of ",
+                 detail::type_name(typeid(Contained)), "): construct or assign the module first");
   }
 };
 
