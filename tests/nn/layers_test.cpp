@@ -265,3 +265,20 @@ TEST(NNLayers, SequentialMatchesTorch) {
                         "nn.Flatten(), nn.Linear(36, 5), nn.LogSoftmax(1))",
                         {randn({3, 1, 6, 6})});
 }
+
+TEST(NNLayers, Dropout2d) {
+  manual_seed(13);
+  nn::Dropout2d drop(0.4);
+  Tensor x = ones({8, 50, 3, 3});
+  Tensor y = drop(x);
+  // Whole channels are dropped: each (n, c) plane is all zero or all 1 / (1 - p).
+  Tensor plane_min = y.amin({2, 3}), plane_max = y.amax({2, 3});
+  EXPECT_TRUE(equal(plane_min, plane_max));
+  Tensor kept = plane_min.masked_select(plane_min != 0);
+  EXPECT_TRUE(allclose(kept, full_like(kept, 1.0 / 0.6)));
+  EXPECT_NEAR((plane_min == 0).to(kDouble).mean().item<double>(), 0.4, 0.06);
+  drop->eval();
+  EXPECT_TRUE(drop(x).is_same(x));
+  EXPECT_THROW(drop(ones({3, 3})), ShapeError);
+  EXPECT_EQ(nntest::torch_string("repr(nn.Dropout2d(0.4))"), drop->repr());
+}
