@@ -4,6 +4,7 @@ Anchors: PyTorch (Debian python3-torch, same thread count), the same LibTorch-sh
 compiled against Debian's libtorch, the machine's measured FMA peak and a STREAM-style triad."""
 import argparse
 import datetime
+import gzip
 import json
 import os
 import subprocess
@@ -43,6 +44,23 @@ def main():
     lt_path = os.path.join(b, "compat_bench_libtorch")
     compat_t = run_json([lt_path], env) if os.path.exists(lt_path) else {}
 
+    # Training: LibTorch's MNIST reader takes uncompressed IDX files; unpack Debian's copies once.
+    raw = os.path.join(a.build, "fashion-mnist-raw")
+    src = "/usr/share/datasets/fashion-mnist"
+    train_s, train_t, train_lt = {}, {}, {}
+    if os.path.isdir(src):
+        os.makedirs(raw, exist_ok=True)
+        for f in os.listdir(src):
+            if f.endswith(".gz") and not os.path.exists(os.path.join(raw, f[:-3])):
+                with gzip.open(os.path.join(src, f)) as fi, open(os.path.join(raw, f[:-3]) + ".tmp", "wb") as fo:
+                    fo.write(fi.read())
+                os.replace(os.path.join(raw, f[:-3]) + ".tmp", os.path.join(raw, f[:-3]))
+        steps = ["60"] if a.quick else ["200"]
+        train_s = run_json([os.path.join(b, "train_bench_sinter"), raw] + steps, env)
+        train_t = run_json(["/usr/bin/python3", "bench/train_torch.py", "--threads", str(a.threads), "--steps"] + steps, env)
+        lt_train = os.path.join(b, "train_bench_libtorch")
+        train_lt = run_json([lt_train, raw] + steps, env) if os.path.exists(lt_train) else {}
+
     def v(d, k):
         return d[k]["value"] if k in d else None
 
@@ -63,6 +81,12 @@ def main():
         rows.append((f"matmul N={n} (GFLOP/s)", v(sinter, k), "PyTorch 1.13", v(torch, k), True))
     rows.append(("conv2d 3x3 64→64 56x56 b32 fwd (GFLOP/s)", v(sinter, "conv2d_fwd"), "PyTorch 1.13", v(torch, "conv2d_fwd"), True))
     rows.append(("conv2d same, fwd+bwd (GFLOP/s)", v(sinter, "conv2d_fwd_bwd"), "PyTorch 1.13", v(torch, "conv2d_fwd_bwd"), True))
+
+    for kind in ("cnn", "mlp"):
+        k = f"train_{kind}_epoch"
+        what = f"Fashion-MNIST {kind.upper()} epoch, Adam, batch 64 (s)"
+        rows.append((what, v(train_s, k), "PyTorch 1.13", v(train_t, k), False))
+        rows.append((what, v(train_s, k), "LibTorch 1.13, same source", v(train_lt, k), False))
 
     lines = ["| benchmark | sinter | anchor | anchor value | sinter vs anchor |", "| --- | --- | --- | --- | --- |"]
     for what, s, anchor, av, higher in rows:
@@ -85,6 +109,10 @@ taken in one run. Ratios are sinter / anchor for throughput and anchor / sinter 
 (so > 1 means sinter is ahead).
 
 {table}
+
+Training rows: seconds per epoch (938 steps of 64), timed over 200 steps after 20 warm-up steps,
+data through each framework's usual loader (`bench/train_bench.cpp`, one LibTorch-shaped source
+built against sinter and LibTorch; `bench/train_torch.py` for PyTorch).
 
 Command: `make bench` (runs `python3 bench/run.py --build build --out BENCHMARKS.md`).
 """
