@@ -38,12 +38,13 @@ struct Args {
   double lr = 1e-3;
   uint64_t seed = 0;
   bool resume = false;
+  std::string schedule = "cosine";
 };
 
 [[noreturn]] void usage(const char* msg) {
   std::fprintf(stderr,
                "%s\nusage: fashion_mnist [--model mlp|cnn] [--epochs N] [--batch-size N] [--lr X] [--threads N]\n"
-               "                     [--seed N] [--data DIR] [--out DIR] [--resume]\n",
+               "                     [--schedule cosine|constant] [--seed N] [--data DIR] [--out DIR] [--resume]\n",
                msg);
   std::exit(2);
 }
@@ -66,6 +67,7 @@ Args parse(int argc, char** argv) {
       else if (k == "--data") a.data = val();
       else if (k == "--out") a.out = val();
       else if (k == "--resume") a.resume = true;
+      else if (k == "--schedule") a.schedule = val();
       else if (k == "-h" || k == "--help") usage("Trains a classifier on Fashion-MNIST.");
       else usage(("unknown argument " + k).c_str());
     } catch (const std::logic_error&) {
@@ -73,6 +75,7 @@ Args parse(int argc, char** argv) {
     }
   }
   if (a.model != "mlp" && a.model != "cnn") usage("--model must be mlp or cnn");
+  if (a.schedule != "cosine" && a.schedule != "constant") usage("--schedule must be cosine or constant");
   if (a.epochs < 1 || a.batch_size < 1 || a.lr <= 0 || a.threads < 0) usage("epochs, batch size and lr must be positive");
   return a;
 }
@@ -144,6 +147,10 @@ int main(int argc, char** argv) {
 
     nn::Sequential model = make_model(a.model);
     optim::Adam optimizer(model->parameters(), optim::AdamOptions(a.lr));
+    // The learning rate starts at --lr and follows a cosine to zero over the whole run, stepped
+    // every batch (--schedule constant keeps it fixed).
+    const int64_t steps_per_epoch = (train.images().size(0) + a.batch_size - 1) / a.batch_size;
+    optim::CosineAnnealingLR scheduler(optimizer, a.epochs * steps_per_epoch);
     fs::create_directories(a.out);
     const std::string ckpt = (fs::path(a.out) / "checkpoint.safetensors").string();
     const std::string weights = (fs::path(a.out) / "model.safetensors").string();
@@ -154,6 +161,7 @@ int main(int argc, char** argv) {
       io::TrainingState st = io::load_training_checkpoint(ckpt);
       model->load_state_dict(st.model);
       optimizer.load_state_dict(st.optimizer);
+      if (a.schedule == "cosine") scheduler.load_state_dict(st.scheduler);
       start_epoch = st.epoch;
       step = st.step;
       std::printf("resumed from %s at epoch %lld, step %lld\n", ckpt.c_str(), static_cast<long long>(start_epoch),
@@ -171,7 +179,6 @@ int main(int argc, char** argv) {
 
     const bool tty = isatty(STDOUT_FILENO);
     const int64_t n_train = train.images().size(0);
-    const int64_t steps_per_epoch = (n_train + a.batch_size - 1) / a.batch_size;
     double acc = 0;
     Tensor confusion;
     for (int64_t epoch = start_epoch; epoch < a.epochs; ++epoch) {
@@ -187,6 +194,7 @@ int main(int argc, char** argv) {
         optimizer.zero_grad();
         loss.backward();
         optimizer.step();
+        if (a.schedule == "cosine") scheduler.step();
         ++s;
         ++step;
         seen += batch.data.size(0);
@@ -208,7 +216,8 @@ int main(int argc, char** argv) {
       std::tie(acc, confusion) = evaluate(model, test);
       std::printf("%sepoch %lld: train loss %.4f, %.1f s (%.0f samples/s), test accuracy %.4f\n", tty ? "\n" : "",
                   static_cast<long long>(epoch + 1), loss_sum / std::max<int64_t>(s, 1), secs, seen / secs, acc);
-      io::save_training_checkpoint(ckpt, {model->state_dict(), optimizer.state_dict(), {}, {}, epoch + 1, step});
+      io::save_training_checkpoint(ckpt, {model->state_dict(), optimizer.state_dict(), scheduler.state_dict(), {},
+                                          epoch + 1, step});
       io::save_safetensors(weights, model->state_dict(), {{"model", a.model}, {"classes", "fashion-mnist"}});
     }
     if (!confusion.defined()) std::tie(acc, confusion) = evaluate(model, test);
