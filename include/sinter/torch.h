@@ -5,13 +5,14 @@
 //   torch::indexing              Slice, None, Ellipsis, TensorIndex
 //   torch::autograd              grad, backward, Function<T>, AutogradContext, variable_list
 //   torch::nn::functional (F)    functional ops with LibTorch's options structs
+//   torch::nn                    sinter::nn: Module, TORCH_MODULE holders, layers, init, utils
+//   torch::optim                 sinter::optim: optimizers and LR schedulers
+//   torch::data                  sinter::data: datasets (MNIST), transforms, data loaders
 //   torch::cuda                  is_available() (false: this build runs on the CPU)
 //   at::, c10::                  the ATen/c10 names LibTorch programs commonly spell out
 //
 // Names are the same entities as sinter's (`torch::Tensor` is `sinter::Tensor`), so sinter and
-// LibTorch-style code mix freely. Not here yet: torch::nn modules (Linear, Conv2d, Module,
-// Sequential, ...), torch::optim and torch::data; they join this header with sinter's nn layer
-// (see "nn modules" below).
+// LibTorch-style code mix freely.
 #pragma once
 #include <cxxabi.h>
 
