@@ -1,0 +1,114 @@
+// Shape inference through the ops' meta functions.
+#include <map>
+
+#include "core/tensor_util.h"
+#include "graph/graph_util.h"
+
+namespace sinter::graph {
+
+Tensor meta_tensor(IntArrayRef sizes, DType dtype) {
+  Storage* st = Storage::wrap(nullptr, 0, Device(), nullptr, nullptr);
+  auto* impl = new TensorImpl(st, dtype);
+  impl->sizes.assign(sizes.begin(), sizes.end());
+  impl->strides = ops::contiguous_strides(sizes);
+  impl->refresh();
+  return Tensor(impl);
+}
+
+MetaResult run_meta(const Node& n, std::span<const Tensor> inputs, const ops::Attrs& attrs) {
+  MetaResult r;
+  ops::OpCall c{*n.op, inputs, attrs, {}};
+  with_node_context(n, [&] { n.op->meta(c, r.specs, r.n); });
+  SINTER_CHECK(r.n >= n.outputs.size(), ValueError, "node '", n.name, "' (", n.kind, "): the op gives ", r.n,
+               " outputs, the node has ", n.outputs.size());
+  return r;
+}
+
+namespace {
+
+// Representative sizes of the k-th symbol in the two inference runs (distinct, so a dim that
+// follows a symbol in both runs is recognised, and a static dim can never match both).
+int64_t representative(size_t run, size_t k) { return run == 0 ? 97 + 2 * static_cast<int64_t>(k) : 61 + 2 * static_cast<int64_t>(k); }
+
+}  // namespace
+
+void Graph::infer_shapes() {
+  verify();
+  std::map<std::string, size_t> symbols;
+  auto sym_index = [&](const std::string& s) { return symbols.emplace(s, symbols.size()).first->second; };
+  // Per value: a stand-in for each run (undefined = unknown shape).
+  std::map<const Value*, std::array<Tensor, 2>> st;
+  for (auto& vp : values_) {
+    Value* v = vp.get();
+    if (v->kind == Value::Kind::Initializer) {
+      st[v] = {v->constant, v->constant};
+    } else if (v->kind == Value::Kind::Input && v->shape) {
+      bool known = true;
+      std::array<DimVector, 2> sz;
+      for (auto& d : *v->shape) {
+        if (d.is_unknown()) known = false;
+        for (size_t r = 0; r < 2; ++r) sz[r].push_back(d.is_static() ? d.value : representative(r, sym_index(d.symbol)));
+      }
+      if (known) st[v] = {meta_tensor(sz[0], v->dtype), meta_tensor(sz[1], v->dtype)};
+    }
+  }
+  std::map<std::pair<size_t, int64_t>, std::string> rep_to_sym;  // (run, size) -> symbol
+  auto refresh_reps = [&] {
+    for (auto& [s, k] : symbols) {
+      rep_to_sym[{0, representative(0, k)}] = s;
+      rep_to_sym[{1, representative(1, k)}] = s;
+    }
+  };
+  refresh_reps();
+  for (Node* n : topo_order()) {
+    bool known = n->op != nullptr;
+    for (Value* v : n->inputs)
+      if (v && !st.count(v)) known = false;
+    if (!known) {
+      for (Value* o : n->outputs) o->shape.reset();
+      continue;
+    }
+    ops::Attrs attrs = n->full_attrs();
+    std::array<MetaResult, 2> res;
+    for (size_t r = 0; r < 2; ++r) {
+      std::vector<Tensor> in;
+      for (Value* v : n->inputs) in.push_back(v ? st[v][r] : Tensor());
+      res[r] = run_meta(*n, in, attrs);
+      for (size_t i = 0; i < n->outputs.size(); ++i) {
+        const auto& sp = res[r].specs[i];
+        if (n->op->is_view) {
+          st[n->outputs[i]][r] = sinter::detail::make_alias(in[0], sp.sizes, sp.strides, sp.offset);
+        } else {
+          st[n->outputs[i]][r] = meta_tensor(sp.sizes, sp.dtype);
+        }
+      }
+    }
+    for (size_t i = 0; i < n->outputs.size(); ++i) {
+      Value* o = n->outputs[i];
+      const auto& a = res[0].specs[i];
+      const auto& b = res[1].specs[i];
+      o->dtype = n->op->is_view && n->inputs[0] ? n->inputs[0]->dtype : a.dtype;
+      Shape s;
+      if (a.sizes.size() != b.sizes.size()) {
+        o->shape.reset();  // rank depends on a symbol
+        st.erase(o);
+        continue;
+      }
+      for (size_t d = 0; d < a.sizes.size(); ++d) {
+        if (a.sizes[d] == b.sizes[d]) {
+          s.push_back(Dim(a.sizes[d]));
+        } else {
+          auto ia = rep_to_sym.find({0, a.sizes[d]});
+          auto ib = rep_to_sym.find({1, b.sizes[d]});
+          if (ia != rep_to_sym.end() && ib != rep_to_sym.end() && ia->second == ib->second)
+            s.push_back(Dim(ia->second));
+          else
+            s.push_back(Dim::unknown());
+        }
+      }
+      o->shape = std::move(s);
+    }
+  }
+}
+
+}  // namespace sinter::graph
