@@ -3,7 +3,7 @@
 //
 //   graph::Session s(g);                       // g is copied; later edits to g do not matter
 //   std::vector<Tensor> y = s.run({x});        // positional, in graph-input order
-//   auto named = s.run({{"x", x}});            // or by name
+//   auto named = s.run_named({{"x", x}});      // or by name
 //
 // Memory: every intermediate of a run lives in one 64-byte-aligned arena at an offset chosen
 // at plan time (liveness over the topological order, greedy by size). Outputs of view ops
@@ -63,7 +63,7 @@ class Session {
   /// and showing expected and actual shapes. Safe to call concurrently.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs) const;
   /// Runs with inputs by name (all graph inputs must be given); outputs by name.
-  std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs) const;
+  std::map<std::string, Tensor> run_named(const std::map<std::string, Tensor>& inputs) const;
 
   /// The optimised graph the session runs.
   const Graph& graph() const { return *graph_; }

@@ -1,0 +1,415 @@
+// Session: load-time passes, the per-shape memory plan, and the run loop over arena slices.
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <new>
+#include <shared_mutex>
+
+#include "core/tensor_util.h"
+#include "graph/graph_util.h"
+#include "sinter/autograd.h"
+#include "sinter/graph/session.h"
+
+namespace sinter::graph {
+
+namespace {
+
+constexpr int64_t kAlign = 64;
+int64_t round_up(int64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+enum class Where : uint8_t { Input, Constant, Arena, Owned, View, Absent };
+
+/// One executable step: a node with its attributes resolved and its values as slot indices.
+struct Step {
+  const Node* node;
+  const ops::OpDef* op;
+  ops::Attrs attrs;
+  std::vector<int> in;   // -1: absent optional input
+  std::vector<int> out;  // node outputs, then hidden outputs (meta gives more than the node uses)
+};
+
+/// Where one slot's tensor lives, for one set of input shapes.
+struct SlotPlan {
+  Where where = Where::Absent;
+  DType dtype = DType::Float;
+  DimVector sizes, strides;
+  int64_t offset = 0;  // elements (views: into the root's storage)
+  int buffer = -1;     // Arena slots
+  int base = -1;       // View slots: the slot whose storage the view aliases (input 0)
+};
+
+struct Plan {
+  std::vector<SlotPlan> slots;
+  std::vector<size_t> n_out;  // per step: outputs the op gives for these shapes (node's + hidden)
+  MemoryPlan report;
+};
+
+struct Arena {
+  void* p = nullptr;
+  size_t cap = 0;
+  ~Arena() {
+    if (p) ::operator delete(p, std::align_val_t(kAlign));
+  }
+};
+
+using ShapeKey = std::vector<std::vector<int64_t>>;
+
+}  // namespace
+
+struct Session::Impl {
+  const Graph* g = nullptr;
+  std::vector<Step> steps;
+  size_t n_slots = 0;
+  std::map<const Value*, int> slot_of;
+  std::vector<int> input_slots, output_slots;
+  std::vector<Tensor> constants;  // per slot (defined for constant slots)
+  std::vector<const Value*> slot_value;
+  size_t max_plans = 32;
+
+  mutable std::shared_mutex plan_mu;
+  mutable std::map<ShapeKey, std::shared_ptr<const Plan>> plans;
+  mutable std::mutex arena_mu;
+  mutable std::vector<std::unique_ptr<Arena>> arenas;
+
+  int add_slot(const Value* v) {
+    int s = static_cast<int>(n_slots++);
+    slot_value.push_back(v);
+    constants.emplace_back();
+    if (v) slot_of[v] = s;
+    return s;
+  }
+
+  std::shared_ptr<const Plan> make_plan(const ShapeKey& shapes) const;
+  std::shared_ptr<const Plan> plan_for(const ShapeKey& shapes) const {
+    {
+      std::shared_lock lk(plan_mu);
+      auto it = plans.find(shapes);
+      if (it != plans.end()) return it->second;
+    }
+    auto p = make_plan(shapes);
+    std::unique_lock lk(plan_mu);
+    if (plans.size() >= max_plans) plans.clear();
+    return plans.emplace(shapes, p).first->second;
+  }
+  std::unique_ptr<Arena> take_arena(size_t bytes) const {
+    std::unique_ptr<Arena> a;
+    {
+      std::lock_guard lk(arena_mu);
+      if (!arenas.empty()) {
+        a = std::move(arenas.back());
+        arenas.pop_back();
+      }
+    }
+    if (!a) a = std::make_unique<Arena>();
+    if (a->cap < bytes) {
+      if (a->p) ::operator delete(a->p, std::align_val_t(kAlign));
+      a->p = ::operator new(bytes, std::align_val_t(kAlign));
+      a->cap = bytes;
+    }
+    return a;
+  }
+  void give_arena(std::unique_ptr<Arena> a) const {
+    std::lock_guard lk(arena_mu);
+    arenas.push_back(std::move(a));
+  }
+};
+
+std::shared_ptr<const Plan> Session::Impl::make_plan(const ShapeKey& shapes) const {
+  auto plan = std::make_shared<Plan>();
+  plan->report.input_shapes = shapes;
+  auto& slots = plan->slots;
+  slots.resize(n_slots);
+  // Meta stand-ins with each slot's geometry (views share their base's null storage).
+  std::vector<Tensor> st(n_slots);
+  for (size_t i = 0; i < input_slots.size(); ++i) {
+    int s = input_slots[i];
+    const Value* v = slot_value[s];
+    slots[s] = {Where::Input, v->dtype, DimVector(shapes[i].begin(), shapes[i].end()), {}, 0, -1, -1};
+    st[s] = meta_tensor(slots[s].sizes, v->dtype);
+  }
+  for (size_t s = 0; s < n_slots; ++s)
+    if (constants[s].defined()) {
+      slots[s].where = Where::Constant;
+      slots[s].dtype = constants[s].dtype();
+      st[s] = constants[s];
+    }
+  std::vector<bool> is_output(n_slots, false);
+  for (int s : output_slots) is_output[s] = true;
+  std::vector<int> root(n_slots, -1);
+  std::vector<int64_t> first(n_slots, 0), last(n_slots, -1);
+  auto root_of = [&](int s) { return root[s] >= 0 ? root[s] : s; };
+  const int64_t n_steps = static_cast<int64_t>(steps.size());
+  for (int64_t k = 0; k < n_steps; ++k) {
+    const Step& step = steps[k];
+    std::vector<Tensor> in;
+    for (int s : step.in) in.push_back(s >= 0 ? st[s] : Tensor());
+    MetaResult m = run_meta(*step.node, in, step.attrs);
+    SINTER_CHECK(m.n <= step.out.size(), ValueError, "node '", step.node->name, "' (", step.node->kind,
+                 "): the op gives ", m.n, " outputs for these shapes, its schema declares ", step.out.size());
+    plan->n_out.push_back(m.n);
+    for (size_t i = 0; i < m.n; ++i) {
+      int s = step.out[i];
+      auto& sp = m.specs[i];
+      SlotPlan& p = slots[s];
+      p.sizes = sp.sizes;
+      if (step.op->is_view) {
+        p.where = Where::View;
+        p.dtype = in[0].dtype();
+        p.strides = sp.strides;
+        p.offset = sp.offset;
+        p.base = step.in[0];
+        root[s] = root_of(step.in[0]);
+        st[s] = sinter::detail::make_alias(in[0], sp.sizes, sp.strides, sp.offset);
+      } else {
+        p.where = is_output[s] ? Where::Owned : Where::Arena;
+        p.dtype = sp.dtype;
+        p.strides = ops::contiguous_strides(sp.sizes);
+        st[s] = meta_tensor(sp.sizes, sp.dtype);
+        first[s] = last[s] = k;
+      }
+    }
+    // Liveness: an input keeps its root buffer alive through this step.
+    for (int s : step.in)
+      if (s >= 0) last[root_of(s)] = std::max(last[root_of(s)], k);
+  }
+  for (int s : output_slots)  // a view returned as an output is copied out at the end
+    if (slots[s].where == Where::View) last[root_of(s)] = n_steps;
+
+  // Buffers: one per arena slot; views are listed with their root.
+  struct Buf {
+    int slot;
+    int64_t bytes, first, last, offset = -1;
+  };
+  std::vector<Buf> bufs;
+  std::map<int, int> buf_of_slot;
+  for (size_t s = 0; s < n_slots; ++s) {
+    if (slots[s].where != Where::Arena) continue;
+    int64_t numel = 1;
+    for (auto d : slots[s].sizes) numel *= d;
+    buf_of_slot[static_cast<int>(s)] = static_cast<int>(bufs.size());
+    slots[s].buffer = static_cast<int>(bufs.size());
+    bufs.push_back({static_cast<int>(s), round_up(numel * static_cast<int64_t>(element_size(slots[s].dtype))),
+                    first[s], last[s]});
+  }
+  // Greedy by size: largest first, each at the lowest offset that fits between the buffers
+  // already placed whose lifetimes overlap its own.
+  std::vector<int> order(bufs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return bufs[a].bytes > bufs[b].bytes; });
+  std::vector<int> placed;
+  int64_t peak = 0, total = 0;
+  for (int b : order) {
+    Buf& cur = bufs[b];
+    total += cur.bytes;
+    std::vector<const Buf*> live;
+    for (int p : placed)
+      if (bufs[p].first <= cur.last && cur.first <= bufs[p].last && bufs[p].bytes > 0) live.push_back(&bufs[p]);
+    std::sort(live.begin(), live.end(), [](const Buf* x, const Buf* y) { return x->offset < y->offset; });
+    int64_t off = 0;
+    for (const Buf* p : live) {
+      if (p->offset >= off + cur.bytes) break;
+      off = std::max(off, p->offset + p->bytes);
+    }
+    cur.offset = off;
+    peak = std::max(peak, off + cur.bytes);
+    placed.push_back(b);
+  }
+  plan->report.peak_bytes = peak;
+  plan->report.total_bytes = total;
+  for (auto& b : bufs) {
+    MemoryPlan::Buffer r;
+    r.values.push_back(slot_value[b.slot] ? slot_value[b.slot]->name : "(unused output)");
+    for (size_t s = 0; s < n_slots; ++s)
+      if (slots[s].where == Where::View && root_of(static_cast<int>(s)) == b.slot && slot_value[s])
+        r.values.push_back(slot_value[s]->name);
+    r.offset = b.offset;
+    r.bytes = b.bytes;
+    r.first = b.first;
+    r.last = b.last;
+    plan->report.buffers.push_back(std::move(r));
+  }
+  return plan;
+}
+
+Session::Session(const Graph& g, SessionOptions options) : graph_(g.clone()), impl_(std::make_unique<Impl>()) {
+  Graph& G = *graph_;
+  G.verify();
+  stats_.nodes_before = G.num_nodes();
+  for (Node* n : G.nodes())
+    SINTER_CHECK(n->op != nullptr, NotImplementedError, "Session: node '", n->name, "' (", n->kind,
+                 "): control-flow nodes are not supported by the executor yet");
+  SINTER_CHECK(!G.outputs().empty(), ValueError, "Session: graph '", G.name(), "' has no outputs");
+  if (options.fold_constants) stats_.folded = fold_constants(G);
+  if (options.eliminate_dead_code) stats_.removed = eliminate_dead_code(G);
+  G.infer_shapes();
+  stats_.nodes_after = G.num_nodes();
+
+  Impl& I = *impl_;
+  I.g = graph_.get();
+  I.max_plans = std::max<size_t>(options.max_cached_plans, 1);
+  for (Value* v : G.inputs()) I.input_slots.push_back(I.add_slot(v));
+  for (Value* v : G.initializers()) I.constants[I.add_slot(v)] = v->constant;
+  for (Node* n : G.topo_order()) {
+    Step s{n, n->op, n->full_attrs(), {}, {}};
+    for (Value* v : n->inputs) s.in.push_back(v ? I.slot_of.at(v) : -1);
+    for (Value* v : n->outputs) s.out.push_back(I.add_slot(v));
+    // Hidden outputs: what meta gives beyond the node's outputs (batch_norm's saved stats).
+    for (int k = static_cast<int>(n->outputs.size()); k < n->op->num_outputs; ++k) s.out.push_back(I.add_slot(nullptr));
+    I.steps.push_back(std::move(s));
+  }
+  for (Value* v : G.outputs()) I.output_slots.push_back(I.slot_of.at(v));
+  // Shapes fixed at load time: plan now, so the first run does not pay for it.
+  bool all_static = true;
+  ShapeKey key;
+  for (Value* v : G.inputs()) {
+    if (!v->shape || !is_static(*v->shape)) {
+      all_static = false;
+      break;
+    }
+    auto sz = static_sizes(*v->shape);
+    key.emplace_back(sz.begin(), sz.end());
+  }
+  if (all_static) I.plan_for(key);
+}
+
+Session::~Session() = default;
+
+size_t Session::cached_plans() const {
+  std::shared_lock lk(impl_->plan_mu);
+  return impl_->plans.size();
+}
+
+MemoryPlan Session::memory_plan(const std::vector<std::vector<int64_t>>& input_shapes) const {
+  SINTER_CHECK(input_shapes.size() == impl_->input_slots.size(), ValueError, "Session::memory_plan: ",
+               input_shapes.size(), " input shapes given, the graph has ", impl_->input_slots.size(), " inputs");
+  return impl_->plan_for(input_shapes)->report;
+}
+
+std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs_in) const {
+  const Impl& I = *impl_;
+  const Graph& G = *graph_;
+  SINTER_CHECK(inputs_in.size() == G.inputs().size(), ValueError, "Session::run: graph '", G.name(), "' takes ",
+               G.inputs().size(), " inputs, got ", inputs_in.size());
+  // Check dtypes and shapes (binding symbolic dims consistently across inputs).
+  std::map<std::string, std::pair<int64_t, std::string>> bound;
+  ShapeKey key;
+  std::vector<Tensor> inputs(inputs_in);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Value* v = G.inputs()[i];
+    Tensor& t = inputs[i];
+    SINTER_CHECK(t.defined(), ValueError, "Session::run: input '", v->name, "' is an undefined tensor");
+    SINTER_CHECK(t.dtype() == v->dtype, DTypeError, "Session::run: input '", v->name, "' expects dtype ",
+                 dtype_name(v->dtype), ", got ", dtype_name(t.dtype()));
+    SINTER_CHECK(t.device().is_cpu(), NotImplementedError, "Session::run: input '", v->name, "' is on ",
+                 t.device().str(), "; the executor runs on the CPU");
+    if (v->shape) {
+      const Shape& s = *v->shape;
+      bool ok = static_cast<int64_t>(s.size()) == t.dim();
+      for (size_t d = 0; ok && d < s.size(); ++d) {
+        if (s[d].is_static()) {
+          ok = s[d].value == t.size(d);
+        } else if (s[d].is_symbolic()) {
+          auto [it, fresh] = bound.emplace(s[d].symbol, std::make_pair(t.size(d), v->name));
+          SINTER_CHECK(fresh || it->second.first == t.size(d), ShapeError, "Session::run: input '", v->name,
+                       "' has ", s[d].symbol, " = ", t.size(d), " (shape ", shape_str(t.sizes()), ") but input '",
+                       it->second.second, "' has ", s[d].symbol, " = ", it->second.first);
+        }
+      }
+      SINTER_CHECK(ok, ShapeError, "Session::run: input '", v->name, "' expects shape ", shape_string(s), ", got ",
+                   shape_str(t.sizes()));
+    }
+    if (!t.is_contiguous() || t.storage_offset() != 0) t = t.clone(MemoryFormat::Contiguous);
+    key.emplace_back(t.sizes().begin(), t.sizes().end());
+  }
+  auto plan = I.plan_for(key);
+  const auto& slots = plan->slots;
+  NoGradGuard ng;
+  auto arena = I.take_arena(static_cast<size_t>(std::max<int64_t>(plan->report.peak_bytes, kAlign)));
+  char* base = static_cast<char*>(arena->p);
+  std::vector<Tensor> out;
+  {
+    std::vector<Tensor> vals(I.n_slots);
+    for (size_t i = 0; i < I.input_slots.size(); ++i) vals[I.input_slots[i]] = inputs[i];
+    for (size_t s = 0; s < I.n_slots; ++s)
+      if (I.constants[s].defined()) vals[s] = I.constants[s];
+    auto materialise = [&](int s) {
+      const SlotPlan& p = slots[s];
+      if (p.where == Where::Owned) {
+        vals[s] = sinter::detail::make_empty(p.sizes, p.dtype);
+      } else {  // Arena: a tensor over the buffer's slice of this run's arena
+        const auto& b = plan->report.buffers[p.buffer];
+        Storage* st = Storage::wrap(base + b.offset, static_cast<size_t>(b.bytes), Device(), nullptr, nullptr);
+        auto* impl = new TensorImpl(st, p.dtype);
+        impl->sizes = p.sizes;
+        impl->strides = p.strides;
+        impl->refresh();
+        vals[s] = Tensor(impl);
+      }
+    };
+    std::vector<Tensor> in;
+    std::array<Tensor, ops::kMaxOutputs> outs;
+    for (size_t k = 0; k < I.steps.size(); ++k) {
+      const Step& step = I.steps[k];
+      in.clear();
+      for (int s : step.in) in.push_back(s >= 0 ? vals[s] : Tensor());
+      if (step.op->is_view) {
+        for (size_t i = 0; i < plan->n_out[k]; ++i) {
+          const SlotPlan& p = slots[step.out[i]];
+          vals[step.out[i]] = sinter::detail::make_alias(vals[p.base], p.sizes, p.strides, p.offset);
+        }
+        continue;
+      }
+      size_t n = plan->n_out[k];
+      for (size_t i = 0; i < n; ++i) {
+        materialise(step.out[i]);
+        outs[i] = vals[step.out[i]];
+      }
+      ops::OpCall c{*step.op, in, step.attrs, std::span<Tensor>(outs.data(), n)};
+      ops::KernelFn kern = ops::ReferenceKernels::enabled() ? step.op->cpu_ref : step.op->cpu;
+      SINTER_CHECK(kern != nullptr, NotImplementedError, "node '", step.node->name, "' (", step.node->kind,
+                   "): the op has no CPU kernel");
+      with_node_context(*step.node, [&] { kern(c); });
+      for (size_t i = 0; i < n; ++i) {
+        // A kernel that replaced its output tensor: copy the result into the planned slot.
+        if (!outs[i].is_same(vals[step.out[i]]) && outs[i].data_ptr() != vals[step.out[i]].data_ptr())
+          vals[step.out[i]].copy_(outs[i]);
+        outs[i] = Tensor();
+      }
+      // Hidden outputs die with the step.
+      for (size_t i = step.node->outputs.size(); i < n; ++i) vals[step.out[i]] = Tensor();
+    }
+    std::vector<bool> taken(I.n_slots, false);
+    for (int s : I.output_slots) {
+      const SlotPlan& p = slots[s];
+      if (p.where == Where::Owned && !taken[s]) {
+        taken[s] = true;
+        out.push_back(vals[s]);
+      } else {
+        out.push_back(vals[s].clone(MemoryFormat::Contiguous));
+      }
+    }
+  }  // every tensor over the arena is gone here
+  I.give_arena(std::move(arena));
+  return out;
+}
+
+std::map<std::string, Tensor> Session::run_named(const std::map<std::string, Tensor>& named) const {
+  const Graph& G = *graph_;
+  std::vector<Tensor> in;
+  for (Value* v : G.inputs()) {
+    auto it = named.find(v->name);
+    SINTER_CHECK(it != named.end(), ValueError, "Session::run: missing input '", v->name, "'");
+    in.push_back(it->second);
+  }
+  for (auto& [name, t] : named) {
+    bool known = false;
+    for (Value* v : G.inputs()) known = known || v->name == name;
+    SINTER_CHECK(known, ValueError, "Session::run: graph '", G.name(), "' has no input named '", name, "'");
+  }
+  auto out = run(in);
+  std::map<std::string, Tensor> r;
+  for (size_t i = 0; i < out.size(); ++i) r[G.outputs()[i]->name] = out[i];
+  return r;
+}
+
+}  // namespace sinter::graph
