@@ -29,5 +29,5 @@ TEST(NNModule, HolderAndNames) {
             "out_features=2, bias=True)\n)");
   nn::Linear empty_holder{nullptr};
   EXPECT_TRUE(empty_holder.is_empty());
-  EXPECT_THROW(empty_holder->forward(y), ValueError);
+  EXPECT_THROW(empty_holder(y), ValueError);  // operator-> and operator() check for an empty holder
 }

@@ -274,11 +274,14 @@ TEST(NNModule, TrainEvalAndZeroGrad) {
   Tensor y = net(randn({3, 1, 2, 2}));
   y.sum().backward();
   for (const auto& p : net->named_parameters())
-    if (p.key() != "heads.1.weight" && p.key() != "heads.1.bias")
+    if (p.key() != "heads.1.weight" && p.key() != "heads.1.bias") {
       EXPECT_TRUE(p.value().grad().defined()) << p.key();
+    }
   net->zero_grad(/*set_to_none=*/false);
   for (const auto& p : net->parameters())
-    if (p.grad().defined()) EXPECT_EQ(p.grad().abs().sum().item<float>(), 0.0f);
+    if (p.grad().defined()) {
+      EXPECT_EQ(p.grad().abs().sum().item<float>(), 0.0f);
+    }
   net->zero_grad();
   for (const auto& p : net->parameters()) EXPECT_FALSE(p.grad().defined());
 }

@@ -110,14 +110,16 @@ void expect_module_matches(M& module, const std::string& torch_ctor, std::vector
     EXPECT_TRUE(tensors_close(b.value(), r.outputs[1 + i++], tol.rtol, tol.atol)) << module.name() << " buffer "
                                                                                     << b.key();
   for (size_t k = 0; k < ni; ++k)
-    if (requires_grad[k])
+    if (requires_grad[k]) {
       EXPECT_TRUE(tensors_close(inputs[k].grad(), r.grads[k], tol.rtol, tol.atol))
           << module.name() << " grad of input " << k;
+    }
   i = 0;
   for (const auto& p : params) {
-    if (p.value().requires_grad())
+    if (p.value().requires_grad()) {
       EXPECT_TRUE(tensors_close(p.value().grad(), r.grads[ni + i], tol.rtol, tol.atol))
           << module.name() << " grad of " << p.key();
+    }
     ++i;
   }
 }

@@ -49,8 +49,9 @@ struct Cfg {
 }  // namespace
 
 TEST(AttentionOps, ScaledDotProductAttention) {
-  std::vector<Cfg> cfgs = {{"plain"}, {"causal", true}, {"scale", false, 0.3}, {"bool mask", false, {}, 1},
-                           {"float mask", false, {}, 2}};
+  std::vector<Cfg> cfgs = {{"plain", false, std::nullopt, 0}, {"causal", true, std::nullopt, 0},
+                           {"scale", false, 0.3, 0}, {"bool mask", false, std::nullopt, 1},
+                           {"float mask", false, std::nullopt, 2}};
   for (const auto& cfg : cfgs) {
     OpRecord r;
     r.stmt = kSdpa;
