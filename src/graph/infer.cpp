@@ -3,6 +3,7 @@
 
 #include "core/tensor_util.h"
 #include "graph/graph_util.h"
+#include "sinter/ops/factory.h"
 
 namespace sinter::graph {
 
@@ -69,19 +70,62 @@ void Graph::infer_shapes() {
       continue;
     }
     ops::Attrs attrs = n->full_attrs();
-    std::array<MetaResult, 2> res;
-    for (size_t r = 0; r < 2; ++r) {
-      std::vector<Tensor> in;
-      for (Value* v : n->inputs) in.push_back(v ? st[v][r] : Tensor());
-      res[r] = run_meta(*n, in, attrs);
+    bool dynamic = false;  // a data-dependent op over non-constant inputs: dtype and rank only
+    for (Value* v : n->inputs)
+      if (v && n->op->data_dependent && !v->is_constant()) dynamic = true;
+    if (dynamic) {
+      std::vector<Tensor> in;  // meta reads values here: zeros of the representative shape
+      for (Value* v : n->inputs)
+        in.push_back(!v ? Tensor() : v->is_constant() ? v->constant : sinter::zeros(st[v][0].sizes(), TensorOptions(v->dtype)));
+      MetaResult m = run_meta(*n, in, attrs);
       for (size_t i = 0; i < n->outputs.size(); ++i) {
-        const auto& sp = res[r].specs[i];
-        if (n->op->is_view) {
-          st[n->outputs[i]][r] = sinter::detail::make_alias(in[0], sp.sizes, sp.strides, sp.offset);
-        } else {
-          st[n->outputs[i]][r] = meta_tensor(sp.sizes, sp.dtype);
+        n->outputs[i]->dtype = m.specs[i].dtype;
+        n->outputs[i]->shape = Shape(m.specs[i].sizes.size(), Dim::unknown());
+      }
+      continue;  // outputs have no stand-ins: everything downstream stays unknown
+    }
+    std::array<MetaResult, 2> res;
+    try {
+      for (size_t r = 0; r < 2; ++r) {
+        std::vector<Tensor> in;
+        for (Value* v : n->inputs) in.push_back(v ? st[v][r] : Tensor());
+        res[r] = run_meta(*n, in, attrs);
+        for (size_t i = 0; i < n->outputs.size(); ++i) {
+          const auto& sp = res[r].specs[i];
+          if (n->op->is_view) {
+            st[n->outputs[i]][r] = sinter::detail::make_alias(in[0], sp.sizes, sp.strides, sp.offset);
+          } else {
+            st[n->outputs[i]][r] = meta_tensor(sp.sizes, sp.dtype);
+          }
         }
       }
+    } catch (const InternalError&) {
+      throw;
+    } catch (const Error&) {
+      // With symbolic inputs the representative sizes may be what fails (a symbol that must
+      // equal a static size, as N + a constant of 2 rows). Probe with every non-static dim
+      // set to 1 (which broadcasts with anything): if that fails too, the graph is wrong.
+      bool symbolic = false;
+      std::vector<Tensor> probe;
+      for (Value* v : n->inputs) {
+        if (!v || v->is_constant()) {
+          probe.push_back(v ? v->constant : Tensor());
+          continue;
+        }
+        DimVector sz;
+        for (auto& d : *v->shape) {
+          symbolic = symbolic || !d.is_static();
+          sz.push_back(d.is_static() ? d.value : 1);
+        }
+        probe.push_back(meta_tensor(sz, v->dtype));
+      }
+      if (!symbolic) throw;
+      run_meta(*n, probe, attrs);  // throws the graph's error (sizes shown with symbols as 1)
+      for (Value* o : n->outputs) {  // known only at run time
+        o->shape.reset();
+        st.erase(o);
+      }
+      continue;
     }
     for (size_t i = 0; i < n->outputs.size(); ++i) {
       Value* o = n->outputs[i];

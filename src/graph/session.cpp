@@ -235,12 +235,17 @@ Session::Session(const Graph& g, SessionOptions options) : graph_(g.clone()), im
   Graph& G = *graph_;
   G.verify();
   stats_.nodes_before = G.num_nodes();
+  SINTER_CHECK(!G.outputs().empty(), ValueError, "Session: graph '", G.name(), "' has no outputs");
   for (Node* n : G.nodes())
     SINTER_CHECK(n->op != nullptr, NotImplementedError, "Session: node '", n->name, "' (", n->kind,
                  "): control-flow nodes are not supported by the executor yet");
-  SINTER_CHECK(!G.outputs().empty(), ValueError, "Session: graph '", G.name(), "' has no outputs");
   if (options.fold_constants) stats_.folded = fold_constants(G);
   if (options.eliminate_dead_code) stats_.removed = eliminate_dead_code(G);
+  for (Node* n : G.nodes())
+    for (Value* v : n->inputs)
+      SINTER_CHECK(!(n->op->data_dependent && v && !v->is_constant()), NotImplementedError, "Session: node '",
+                   n->name, "' (", n->kind, "): the output shape depends on the values of input '", v->name,
+                   "', which the memory planner cannot know before the run");
   G.infer_shapes();
   stats_.nodes_after = G.num_nodes();
 

@@ -623,7 +623,8 @@ void nonzero_ref(const OpCall& c) {
   for_each_nonzero_flag(x, [&](int64_t i) { unravel(i, x.sizes(), o + (w++) * x.dim()); });
 }
 
-OpDef& nonzero_op = def("nonzero").input("self").set_meta(nonzero_meta).set_cpu(nonzero_kernel).set_cpu_ref(nonzero_ref)
+OpDef& nonzero_op = def("nonzero").input("self").set_meta(nonzero_meta).data_dependent_shape()
+                         .set_cpu(nonzero_kernel).set_cpu_ref(nonzero_ref)
                         .set_onnx("NonZero");
 
 // ---- as_strided_scatter(self, src; size, stride, storage_offset) ----------------------------------

@@ -169,3 +169,34 @@ TEST(GraphIR, MalformedGraphsThrowTypedErrors) {
     expect_throws<ValueError>([&] { g.add_node("no_such_op", {x}); });
   }
 }
+
+TEST(GraphIR, DataDependentShapes) {
+  // nonzero's output length depends on the input's values: inference knows dtype and rank only.
+  Graph g("nz");
+  auto* x = g.add_input("x", kFloat, {"N", 2});
+  auto* nz = g.add_node("nonzero", {x}, {}, {"nz"})->output();
+  auto* s = g.add_node("sum", {nz}, {}, {"s"})->output();
+  g.set_outputs({s});
+  g.infer_shapes();
+  EXPECT_EQ(nz->type_str(), "i64[?, ?]");
+  EXPECT_FALSE(s->shape.has_value());  // downstream of an unknown shape: unknown
+}
+
+TEST(GraphIR, SymbolThatMustMatchAStaticSize) {
+  // N + a constant with 2 rows is valid only for N in {1, 2}: inference cannot tell, and
+  // leaves the result unknown rather than rejecting the graph.
+  Graph g("g");
+  auto* x = g.add_input("x", kFloat, {"N", 3});
+  g.add_initializer("c", zeros({2, 3}));
+  auto* y = g.add_node("add", {x, "c"}, {}, {"y"})->output();
+  g.set_outputs({y});
+  g.infer_shapes();
+  EXPECT_FALSE(y->shape.has_value());
+  // A mismatch in a static dim is an error whatever N is.
+  Graph h("h");
+  auto* x2 = h.add_input("x", kFloat, {"N", 3});
+  h.add_initializer("c", zeros({2, 4}));
+  h.set_outputs({h.add_node("add", {x2, "c"}, {}, {"y"})->output()});
+  auto m = expect_throws<ShapeError>([&] { h.infer_shapes(); });
+  EXPECT_TRUE(contains(m, "(add)")) << m;
+}
