@@ -1,0 +1,387 @@
+// ONNX ModelProto -> graph::Graph: graph inputs, initializers, nodes through the importer
+// table (ops.cpp), outputs; plus the summary behind `sinter inspect`.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "onnx/onnx_internal.h"
+#include "sinter/ops/factory.h"
+
+namespace sinter::onnx {
+namespace detail {
+
+// ---- Ctx ---------------------------------------------------------------------------------
+
+size_t Ctx::num_inputs() const {
+  size_t n = static_cast<size_t>(node.input_size());
+  while (n > 0 && node.input(static_cast<int>(n - 1)).empty()) --n;
+  return n;
+}
+
+graph::Value* Ctx::in(size_t i) const {
+  if (!has_in(i)) invalid(sinter::detail::str_cat("input ", i, " is required"));
+  const std::string& n = node.input(static_cast<int>(i));
+  auto it = names_.find(n);
+  if (it == names_.end()) invalid("input '" + n + "' is not defined by a graph input, initializer or earlier node");
+  if (!it->second) unsupported("input '" + n + "' is an optional output that the importer does not produce");
+  return it->second;
+}
+
+Tensor Ctx::const_in(size_t i, const char* what) const {
+  graph::Value* v = in(i);
+  if (!v->is_initializer())
+    unsupported(sinter::detail::str_cat(what, " (input ", i, " '", v->name, "') must be a constant"));
+  return v->constant;
+}
+
+std::vector<int64_t> Ctx::const_ints(size_t i, const char* what) const {
+  Tensor t = const_in(i, what);
+  if (!is_integral(t.dtype())) invalid(sinter::detail::str_cat(what, " must be an integer tensor"));
+  if (t.dim() > 1) invalid(sinter::detail::str_cat(what, " must be 1-D"));
+  Tensor l = t.to(DType::Long).contiguous();
+  const int64_t* p = static_cast<const int64_t*>(l.data_ptr());
+  return std::vector<int64_t>(p, p + l.numel());
+}
+
+const ::onnx::AttributeProto* Ctx::attr(const char* name) const {
+  for (auto& a : node.attribute())
+    if (a.name() == name) return &a;
+  return nullptr;
+}
+
+int64_t Ctx::attr_i(const char* name, int64_t def) const {
+  auto* a = attr(name);
+  if (!a) return def;
+  if (a->type() != ::onnx::AttributeProto::INT && !(a->type() == 0 && a->has_i()))
+    invalid(std::string("attribute '") + name + "' must be an int");
+  return a->i();
+}
+double Ctx::attr_f(const char* name, double def) const {
+  auto* a = attr(name);
+  if (!a) return def;
+  if (a->type() != ::onnx::AttributeProto::FLOAT && !(a->type() == 0 && a->has_f()))
+    invalid(std::string("attribute '") + name + "' must be a float");
+  return a->f();
+}
+std::string Ctx::attr_s(const char* name, const std::string& def) const {
+  auto* a = attr(name);
+  if (!a) return def;
+  if (a->type() != ::onnx::AttributeProto::STRING && !(a->type() == 0 && a->has_s()))
+    invalid(std::string("attribute '") + name + "' must be a string");
+  return a->s();
+}
+std::vector<int64_t> Ctx::attr_ints(const char* name, std::vector<int64_t> def) const {
+  auto* a = attr(name);
+  if (!a) return def;
+  if (a->ints_size() > 1024) invalid(std::string("attribute '") + name + "' has too many values");
+  return std::vector<int64_t>(a->ints().begin(), a->ints().end());
+}
+std::vector<double> Ctx::attr_floats(const char* name) const {
+  auto* a = attr(name);
+  if (!a) return {};
+  return std::vector<double>(a->floats().begin(), a->floats().end());
+}
+Tensor Ctx::attr_t(const char* name) const {
+  auto* a = attr(name);
+  if (!a || !a->has_t()) invalid(std::string("attribute '") + name + "' must be a tensor");
+  return tensor_from_proto(a->t(), opts_, std::string("attribute '") + name + "'");
+}
+
+std::string Ctx::fresh(const std::string& base) {
+  std::string n = base;
+  for (int k = 1; g.find(n) != nullptr || names_.count(n); ++k) n = base + "_" + std::to_string(k);
+  return n;
+}
+
+graph::Value* Ctx::constant(const Tensor& t) {
+  std::string base = (node.name().empty() ? node.op_type() : node.name()) + "/const";
+  return g.add_initializer(fresh(base), t.is_contiguous() ? t : t.contiguous());
+}
+
+graph::Value* Ctx::scalar(double v, DType dt) { return constant(ops::scalar_tensor(Scalar(v), dt).to(dt)); }
+
+std::vector<graph::Value*> Ctx::emit_n(const char* op, std::vector<graph::Value*> inputs, ops::Attrs attrs) {
+  const ops::OpDef* def = ops::Registry::get().find(op);
+  SINTER_ASSERT(def != nullptr, "onnx importer names unknown op ", op);
+  bool all_const = true;
+  for (auto* v : inputs)
+    if (v && !v->is_initializer()) all_const = false;
+  if (all_const && !inputs.empty()) {
+    std::vector<Tensor> ts;
+    for (auto* v : inputs) ts.push_back(v ? v->constant : Tensor());
+    ops::Attrs full = attrs;
+    for (size_t k = full.size(); k < def->attr_specs.size(); ++k) full[k] = def->attr_specs[k].default_value;
+    auto outs = ops::dispatch(*def, ts, full);
+    std::vector<graph::Value*> r;
+    for (size_t k = 0; k < outs.n; ++k) r.push_back(constant(outs[k]));
+    return r;
+  }
+  std::vector<graph::ValueRef> refs;
+  for (auto* v : inputs) refs.emplace_back(v);
+  std::string base = (node.name().empty() ? node.op_type() : node.name()) + "/" + op;
+  graph::Node* n = g.add_node(*def, std::move(refs), std::move(attrs), -1, fresh(base));
+  return n->outputs;
+}
+
+void Ctx::set_out(size_t i, graph::Value* v) {
+  if (!has_out(i)) return;
+  const std::string& n = node.output(static_cast<int>(i));
+  if (names_.count(n)) invalid("output '" + n + "' is already defined");
+  names_[n] = v;
+}
+
+graph::Shape Ctx::shape(graph::Value* v) {
+  if (!v->shape) g.infer_shapes();
+  if (!v->shape) unsupported("the shape of '" + v->name + "' is unknown");
+  return *v->shape;
+}
+DimVector Ctx::static_shape(graph::Value* v, const char* why) {
+  auto s = shape(v);
+  if (!graph::is_static(s))
+    unsupported(sinter::detail::str_cat(why, " needs a static shape for '", v->name, "', got ", graph::shape_string(s)));
+  return graph::static_sizes(s);
+}
+DType Ctx::dtype(graph::Value* v) {
+  if (v->kind == graph::Value::Kind::NodeOutput && !v->shape) g.infer_shapes();
+  return v->dtype;
+}
+int64_t Ctx::axis(int64_t a, int64_t r, const char* what) const {
+  if (a < -r || a >= std::max<int64_t>(r, 1))
+    invalid(sinter::detail::str_cat(what, " ", a, " is out of range for rank ", r));
+  return a < 0 ? a + r : a;
+}
+
+void Ctx::unsupported(const std::string& what) const { throw NotImplementedError(what); }
+void Ctx::invalid(const std::string& what) const { throw ValueError(what); }
+
+namespace {
+
+template <class E>
+[[noreturn]] void rethrow_as(const std::string& prefix, const E& e) {
+  throw E(prefix + e.what());
+}
+
+[[noreturn]] void rethrow_with(const std::string& prefix) {
+  try {
+    throw;
+  } catch (const ShapeError& e) { rethrow_as(prefix, e);
+  } catch (const DTypeError& e) { rethrow_as(prefix, e);
+  } catch (const IndexError& e) { rethrow_as(prefix, e);
+  } catch (const IOError& e) { rethrow_as(prefix, e);
+  } catch (const NotImplementedError& e) { rethrow_as(prefix, e);
+  } catch (const ValueError& e) { rethrow_as(prefix, e);
+  } catch (const InternalError& e) { throw;
+  } catch (const Error& e) { throw ValueError(prefix + e.what());
+  } catch (const std::bad_alloc&) { throw ValueError(prefix + "out of memory");
+  } catch (const std::exception& e) { throw ValueError(prefix + e.what());
+  }
+}
+
+graph::Shape value_info_shape(const ::onnx::ValueInfoProto& vi, const LoadOptions& o, DType dt) {
+  graph::Shape s;
+  const auto& tt = vi.type().tensor_type();
+  if (!tt.has_shape()) throw NotImplementedError("onnx: input '" + vi.name() + "' has no shape (rank unknown)");
+  if (tt.shape().dim_size() > 64) throw ShapeError("onnx: input '" + vi.name() + "' has too many dims");
+  const int64_t limit = o.max_tensor_bytes / static_cast<int64_t>(element_size(dt));
+  int k = 0;
+  for (auto& d : tt.shape().dim()) {
+    if (d.has_dim_value()) {
+      if (d.dim_value() < 0)
+        throw ShapeError(sinter::detail::str_cat("onnx: input '", vi.name(), "': negative dim ", d.dim_value()));
+      if (d.dim_value() > limit)
+        throw ShapeError(sinter::detail::str_cat("onnx: input '", vi.name(), "': dim ", d.dim_value(),
+                                                 " exceeds the tensor size limit"));
+      s.emplace_back(d.dim_value());
+    } else if (d.has_dim_param() && !d.dim_param().empty()) {
+      s.emplace_back(d.dim_param());
+    } else {
+      s.emplace_back(vi.name() + "_dim" + std::to_string(k));
+    }
+    ++k;
+  }
+  return s;
+}
+
+const OpEntry* find_entry(const std::string& op_type, int opset) {
+  for (auto& e : op_table())
+    if (e.op_type == op_type && opset >= e.since && opset <= e.until) return &e;
+  return nullptr;
+}
+
+int model_opset(const ::onnx::ModelProto& m) {
+  int opset = -1;
+  for (auto& o : m.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx") opset = static_cast<int>(o.version());
+  if (opset < 0) opset = m.opset_import_size() == 0 ? 1 : -1;
+  return opset;
+}
+
+std::unique_ptr<graph::Graph> import_model(const ::onnx::ModelProto& m, const LoadOptions& o) {
+  int opset = model_opset(m);
+  if (opset < 0) throw NotImplementedError("onnx: the model imports no default-domain (ai.onnx) opset");
+  if (opset > 17 || opset < 1)
+    throw NotImplementedError(sinter::detail::str_cat("onnx: opset ", opset, " is not supported (1-17 are)"));
+  const auto& gp = m.graph();
+  auto g = std::make_unique<graph::Graph>(gp.name().empty() ? "onnx" : gp.name());
+  std::map<std::string, graph::Value*> names;
+  auto define = [&](const std::string& name, graph::Value* v, const char* what) {
+    if (name.empty()) throw ValueError(std::string("onnx: ") + what + " with an empty name");
+    if (!names.emplace(name, v).second) throw ValueError(std::string("onnx: ") + what + " '" + name + "' is defined twice");
+  };
+  std::set<std::string> init_names;
+  for (auto& t : gp.initializer()) {
+    Tensor tensor = tensor_from_proto(t, o, "initializer");
+    define(t.name(), g->add_initializer(t.name(), tensor), "initializer");
+    init_names.insert(t.name());
+  }
+  if (gp.sparse_initializer_size() > 0) throw NotImplementedError("onnx: sparse initializers are not supported");
+  for (auto& vi : gp.input()) {
+    if (init_names.count(vi.name())) continue;  // IR < 4: initializers listed as inputs
+    if (!vi.type().has_tensor_type())
+      throw NotImplementedError("onnx: input '" + vi.name() + "' is not a tensor (sequences/maps are not supported)");
+    DType dt = dtype_from_onnx(vi.type().tensor_type().elem_type(), "input '" + vi.name() + "'");
+    graph::Shape s = value_info_shape(vi, o, dt);
+    if (vi.name().empty()) throw ValueError("onnx: graph input with an empty name");
+    if (names.count(vi.name())) throw ValueError("onnx: input '" + vi.name() + "' is defined twice");
+    define(vi.name(), g->add_input(vi.name(), dt, s), "input");
+  }
+  int k = 0;
+  for (auto& node : gp.node()) {
+    std::string label = node.name().empty() ? node.op_type() + "#" + std::to_string(k) : node.name();
+    std::string prefix = sinter::detail::str_cat("onnx: node '", label, "' (", node.op_type(), ", opset ", opset, "): ");
+    ++k;
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      throw NotImplementedError(prefix + "domain '" + node.domain() + "' is not supported");
+    const OpEntry* e = find_entry(node.op_type(), opset);
+    if (!e) throw NotImplementedError(prefix + "op type " + node.op_type() + " is not supported at opset " + std::to_string(opset));
+    for (int i = 0; i < node.input_size(); ++i)
+      if (!node.input(i).empty() && !names.count(node.input(i)))
+        throw ValueError(prefix + "input '" + node.input(i) + "' is not defined by a graph input, initializer or earlier node");
+    for (int i = 0; i < node.output_size(); ++i)
+      if (!node.output(i).empty() && names.count(node.output(i)))
+        throw ValueError(prefix + "output '" + node.output(i) + "' is already defined");
+    try {
+      Ctx c(*g, node, opset, names, o);
+      e->build(c);
+    } catch (...) {
+      rethrow_with(prefix);
+    }
+    for (int i = 0; i < node.output_size(); ++i)
+      if (!node.output(i).empty() && !names.count(node.output(i))) {
+        // an optional output the importer does not produce: fine unless something reads it
+        names.emplace(node.output(i), nullptr);
+      }
+  }
+  // Outputs: keep the ONNX names (a value may appear once; duplicates get a copy).
+  std::vector<graph::ValueRef> outs;
+  std::set<std::string> seen;
+  for (auto& vi : gp.output()) {
+    auto it = names.find(vi.name());
+    if (it == names.end() || !it->second)
+      throw ValueError("onnx: graph output '" + vi.name() + "' is not produced by any node, input or initializer");
+    if (!seen.insert(vi.name()).second) throw ValueError("onnx: graph output '" + vi.name() + "' is listed twice");
+    graph::Value* v = it->second;
+    if (v->name != vi.name()) {
+      if (v->kind == graph::Value::Kind::NodeOutput && !g->find(vi.name()) &&
+          std::none_of(outs.begin(), outs.end(), [&](auto& r) { return r.value == v; })) {
+        g->rename(v, vi.name());
+      } else {
+        const ops::OpDef* clone = ops::Registry::get().find("clone");
+        std::string nm = vi.name();
+        if (g->find(nm)) throw ValueError("onnx: graph output name '" + nm + "' clashes with another value");
+        v = g->add_node(*clone, {v}, {}, std::vector<std::string>{nm}, nm + "/copy")->output();
+      }
+    } else if (v->kind != graph::Value::Kind::NodeOutput) {
+      // a graph input or initializer returned as is: the graph names it already
+    }
+    outs.emplace_back(v);
+  }
+  g->set_outputs(std::move(outs));
+  try {
+    g->infer_shapes();
+  } catch (...) {
+    rethrow_with("onnx: ");
+  }
+  return g;
+}
+
+}  // namespace
+}  // namespace detail
+
+std::unique_ptr<graph::Graph> load_bytes(std::string_view bytes, LoadOptions options) {
+  if (static_cast<int64_t>(bytes.size()) > options.max_file_bytes)
+    throw IOError(sinter::detail::str_cat("onnx: model is ", bytes.size(), " bytes, above the limit of ", options.max_file_bytes));
+  ::onnx::ModelProto m;
+  detail::parse_message(bytes, m, "model");
+  return detail::import_model(m, options);
+}
+
+std::unique_ptr<graph::Graph> load(const std::string& path, LoadOptions options) {
+  std::string bytes = detail::read_file(path, options.max_file_bytes);
+  if (options.base_dir.empty()) options.base_dir = std::filesystem::path(path).parent_path().string();
+  if (options.base_dir.empty()) options.base_dir = ".";
+  try {
+    return load_bytes(bytes, options);
+  } catch (const IOError& e) {
+    throw IOError(path + ": " + e.what());
+  }
+}
+
+const std::vector<OpSupport>& supported_ops() {
+  static const std::vector<OpSupport> v = [] {
+    std::vector<OpSupport> r;
+    for (auto& e : detail::op_table()) r.push_back({e.op_type, e.since, e.until});
+    return r;
+  }();
+  return v;
+}
+
+ModelInfo inspect(const std::string& path, LoadOptions options) {
+  std::string bytes = detail::read_file(path, options.max_file_bytes);
+  ::onnx::ModelProto m;
+  detail::parse_message(bytes, m, path);
+  ModelInfo info;
+  info.producer = m.producer_name() + (m.producer_version().empty() ? "" : " " + m.producer_version());
+  info.ir_version = m.ir_version();
+  info.opset = detail::model_opset(m);
+  std::map<std::string, int64_t> hist;
+  for (auto& n : m.graph().node()) hist[n.op_type()]++;
+  info.op_histogram.assign(hist.begin(), hist.end());
+  std::sort(info.op_histogram.begin(), info.op_histogram.end(),
+            [](auto& a, auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+  if (options.base_dir.empty()) options.base_dir = std::filesystem::path(path).parent_path().string();
+  if (options.base_dir.empty()) options.base_dir = ".";
+  auto g = detail::import_model(m, options);
+  for (auto* v : g->inputs()) info.inputs.push_back({v->name, v->type_str()});
+  for (auto* v : g->outputs()) info.outputs.push_back({v->name, v->type_str()});
+  for (auto* v : g->initializers()) info.parameters += v->constant.numel();
+  auto numel = [](const graph::Value* v) -> double {
+    if (!v || !v->shape || !graph::is_static(*v->shape)) return 0;
+    double n = 1;
+    for (auto& d : *v->shape) n *= static_cast<double>(d.value);
+    return n;
+  };
+  for (auto* n : g->nodes()) {
+    if (!n->op || n->inputs.size() < 2 || !n->inputs[1]) continue;
+    const std::string& k = n->kind;
+    const graph::Value* w = n->inputs[1];
+    if (k == "conv1d" || k == "conv2d") {
+      // 2 x out elements x (in_channels / groups x kernel) multiply-adds
+      if (!w->shape || !graph::is_static(*w->shape)) continue;
+      double per = 1;
+      for (size_t i = 1; i < w->shape->size(); ++i) per *= static_cast<double>((*w->shape)[i].value);
+      info.flops += 2 * numel(n->output()) * per;
+    } else if (k == "matmul" || k == "linear" || k == "mm" || k == "bmm" || k == "addmm") {
+      const graph::Value* a = k == "addmm" ? n->inputs[1] : n->inputs[0];
+      if (!a || !a->shape || a->shape->empty() || !(*a->shape).back().is_static()) continue;
+      info.flops += 2 * numel(n->output()) * static_cast<double>(a->shape->back().value);
+    } else if (k == "conv_transpose2d") {
+      if (!w->shape || !graph::is_static(*w->shape)) continue;
+      info.flops += 2 * numel(n->inputs[0]) * numel(w) / static_cast<double>((*w->shape)[0].value);
+    }
+  }
+  return info;
+}
+
+}  // namespace sinter::onnx

@@ -1,0 +1,93 @@
+// Internals of the ONNX importer: protobuf tensor conversion and the per-node builder context.
+#pragma once
+#include <onnx/onnx_pb.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ops/registry.h"
+#include "sinter/error.h"
+#include "sinter/graph/ir.h"
+#include "sinter/onnx.h"
+
+namespace sinter::onnx::detail {
+
+/// ONNX TensorProto.DataType -> sinter dtype (NotImplementedError for strings, complex, ...).
+DType dtype_from_onnx(int32_t elem_type, const std::string& what);
+/// Checks declared dims (>= 0, product within max_tensor_bytes for this dtype).
+DimVector checked_dims(const google::protobuf::RepeatedField<int64_t>& dims, DType dt, const LoadOptions& o,
+                       const std::string& what);
+/// A TensorProto's data as a contiguous tensor (exact payload size checked; external data
+/// read from inside options.base_dir only).
+Tensor tensor_from_proto(const ::onnx::TensorProto& t, const LoadOptions& o, const std::string& what);
+/// Reads a whole file, refusing files larger than max_bytes (IOError).
+std::string read_file(const std::string& path, int64_t max_bytes);
+/// Parses protobuf bytes into msg with size limits; IOError when malformed.
+void parse_message(std::string_view bytes, google::protobuf::MessageLite& msg, const std::string& what);
+
+class Ctx {
+ public:
+  Ctx(graph::Graph& g, const ::onnx::NodeProto& node, int opset, std::map<std::string, graph::Value*>& names,
+      const LoadOptions& opts)
+      : g(g), node(node), opset(opset), names_(names), opts_(opts) {}
+  graph::Graph& g;
+  const ::onnx::NodeProto& node;
+  const int opset;
+
+  size_t num_inputs() const;
+  bool has_in(size_t i) const { return i < static_cast<size_t>(node.input_size()) && !node.input(static_cast<int>(i)).empty(); }
+  graph::Value* in(size_t i) const;  // ValueError when absent and required
+  graph::Value* opt_in(size_t i) const { return has_in(i) ? in(i) : nullptr; }
+  /// The constant tensor feeding input i (NotImplementedError when computed at run time).
+  Tensor const_in(size_t i, const char* what) const;
+  std::vector<int64_t> const_ints(size_t i, const char* what) const;
+
+  const ::onnx::AttributeProto* attr(const char* name) const;
+  bool has_attr(const char* name) const { return attr(name) != nullptr; }
+  int64_t attr_i(const char* name, int64_t def) const;
+  double attr_f(const char* name, double def) const;
+  std::string attr_s(const char* name, const std::string& def) const;
+  std::vector<int64_t> attr_ints(const char* name, std::vector<int64_t> def = {}) const;
+  std::vector<double> attr_floats(const char* name) const;
+  Tensor attr_t(const char* name) const;
+
+  /// Emits registry op `op` (folded to a constant at import when every input is constant).
+  std::vector<graph::Value*> emit_n(const char* op, std::vector<graph::Value*> inputs, ops::Attrs attrs = {});
+  graph::Value* emit(const char* op, std::vector<graph::Value*> inputs, ops::Attrs attrs = {}) {
+    return emit_n(op, std::move(inputs), std::move(attrs))[0];
+  }
+  graph::Value* constant(const Tensor& t);
+  graph::Value* scalar(double v, DType dt);
+  /// Binds ONNX output i to v.
+  void set_out(size_t i, graph::Value* v);
+  size_t num_outputs() const { return static_cast<size_t>(node.output_size()); }
+  bool has_out(size_t i) const { return i < num_outputs() && !node.output(static_cast<int>(i)).empty(); }
+
+  /// Shape / dtype of a value (runs shape inference when needed).
+  graph::Shape shape(graph::Value* v);
+  DimVector static_shape(graph::Value* v, const char* why);
+  int64_t rank(graph::Value* v) { return static_cast<int64_t>(shape(v).size()); }
+  DType dtype(graph::Value* v);
+  /// Wraps an axis into [0, rank) (ValueError naming the attribute).
+  int64_t axis(int64_t a, int64_t rank, const char* what) const;
+
+  [[noreturn]] void unsupported(const std::string& what) const;
+  [[noreturn]] void invalid(const std::string& what) const;
+
+ private:
+  std::map<std::string, graph::Value*>& names_;
+  const LoadOptions& opts_;
+  std::string fresh(const std::string& base);
+};
+
+using BuildFn = std::function<void(Ctx&)>;
+struct OpEntry {
+  std::string op_type;
+  int since, until;
+  BuildFn build;
+};
+const std::vector<OpEntry>& op_table();
+
+}  // namespace sinter::onnx::detail

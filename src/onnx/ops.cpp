@@ -1,0 +1,982 @@
+// The importer table: ONNX (op type, opset range) -> a builder emitting registry ops.
+// Attribute conversion lives here; ops sinter lacks are composed from registry ops.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "onnx/onnx_internal.h"
+#include "sinter/ops/factory.h"
+
+namespace sinter::onnx::detail {
+namespace {
+
+using graph::Value;
+using V = Value*;
+constexpr int kMax = 17;
+
+DimVector dv(const std::vector<int64_t>& v) { return DimVector(IntArrayRef(v)); }
+
+BuildFn unary(const char* op) {
+  return [op](Ctx& c) { c.set_out(0, c.emit(op, {c.in(0)})); };
+}
+
+V reshape(Ctx& c, V x, DimVector shape);
+
+// Opsets < 7: with broadcast=1 and `axis`, B's dims align with A's starting at axis
+// (B gets trailing ones); without axis, trailing alignment is numpy's.
+V legacy_rhs(Ctx& c) {
+  V b = c.in(1);
+  if (c.opset >= 7 || !c.has_attr("axis") || c.attr_i("broadcast", 0) == 0) return b;
+  int64_t ra = c.rank(c.in(0));
+  int64_t a = c.axis(c.attr_i("axis", 0), ra, "axis");
+  DimVector bs = c.static_shape(b, "legacy broadcast");
+  if (a + static_cast<int64_t>(bs.size()) > ra) c.invalid("legacy broadcast: B does not fit A at axis");
+  while (static_cast<int64_t>(bs.size()) < ra - a) bs.push_back(1);
+  return reshape(c, b, bs);
+}
+
+BuildFn binary(const char* op) {
+  return [op](Ctx& c) { c.set_out(0, c.emit(op, {c.in(0), legacy_rhs(c)})); };
+}
+
+BuildFn variadic(const char* op) {
+  return [op](Ctx& c) {
+    size_t n = c.num_inputs();
+    if (n == 0) c.invalid("needs at least one input");
+    V acc = c.in(0);
+    if (n == 1) acc = c.emit("clone", {acc});
+    for (size_t i = 1; i < n; ++i) acc = c.emit(op, {acc, c.in(i)});
+    c.set_out(0, acc);
+  };
+}
+
+void div_build(Ctx& c) {
+  V a = c.in(0), b = legacy_rhs(c);
+  ops::Attrs at;
+  if (is_integral(c.dtype(a))) at = {std::string("trunc")};
+  c.set_out(0, c.emit("div", {a, b}, at));
+}
+
+// ONNX Pow keeps the base's type (PyTorch promotes int ** float to float).
+void pow_build(Ctx& c) {
+  V x = c.in(0);
+  V y = c.emit("pow", {x, legacy_rhs(c)});
+  if (c.dtype(y) != c.dtype(x)) y = c.emit("to_dtype", {y}, {c.dtype(x)});
+  c.set_out(0, y);
+}
+
+// Negative indices count from the end of a dimension of static size n.
+V wrap_indices(Ctx& c, V idx, const graph::Dim& n) {
+  if (!n.is_static()) return idx;
+  DType dt = c.dtype(idx);
+  V zero = c.scalar(0, dt);
+  return c.emit("where", {c.emit("lt", {idx, zero}), c.emit("add", {idx, c.scalar(static_cast<double>(n.value), dt)}), idx});
+}
+
+void mod_build(Ctx& c) {
+  c.set_out(0, c.emit(c.attr_i("fmod", 0) ? "fmod" : "remainder", {c.in(0), c.in(1)}));
+}
+
+void mean_build(Ctx& c) {
+  size_t n = c.num_inputs();
+  if (n == 0) c.invalid("needs at least one input");
+  V acc = c.in(0);
+  for (size_t i = 1; i < n; ++i) acc = c.emit("add", {acc, c.in(i)});
+  c.set_out(0, c.emit("div", {acc, c.scalar(static_cast<double>(n), c.dtype(acc))}));
+}
+
+void identity_build(Ctx& c) { c.set_out(0, c.in(0)); }
+
+void dropout_build(Ctx& c) {
+  if (c.opset >= 12 && c.has_in(2)) {
+    Tensor t = c.const_in(2, "training_mode");
+    if (t.to(DType::Bool).item<bool>()) c.unsupported("Dropout in training mode");
+  }
+  c.set_out(0, c.in(0));
+  if (c.has_out(1)) c.unsupported("Dropout's mask output");
+}
+
+void constant_build(Ctx& c) {
+  Tensor t;
+  if (c.has_attr("value")) t = c.attr_t("value");
+  else if (c.has_attr("value_float")) t = ops::scalar_tensor(Scalar(c.attr_f("value_float", 0)), DType::Float).to(DType::Float);
+  else if (c.has_attr("value_int")) t = ops::scalar_tensor(Scalar(c.attr_i("value_int", 0)), DType::Long);
+  else if (c.has_attr("value_floats")) {
+    auto f = c.attr_floats("value_floats");
+    t = empty({static_cast<int64_t>(f.size())}, dtype(DType::Float));
+    for (size_t i = 0; i < f.size(); ++i) static_cast<float*>(t.data_ptr())[i] = static_cast<float>(f[i]);
+  } else if (c.has_attr("value_ints")) {
+    auto v = c.attr_ints("value_ints");
+    t = empty({static_cast<int64_t>(v.size())}, dtype(DType::Long));
+    std::copy(v.begin(), v.end(), static_cast<int64_t*>(t.data_ptr()));
+  } else {
+    c.unsupported("Constant without value / value_float(s) / value_int(s)");
+  }
+  c.set_out(0, c.constant(t));
+}
+
+Tensor long_tensor(const std::vector<int64_t>& v) {
+  Tensor t = empty({static_cast<int64_t>(v.size())}, dtype(DType::Long));
+  std::copy(v.begin(), v.end(), static_cast<int64_t*>(t.data_ptr()));
+  return t;
+}
+
+void shape_build(Ctx& c) {
+  DimVector s = c.static_shape(c.in(0), "Shape");
+  int64_t r = static_cast<int64_t>(s.size());
+  int64_t start = c.attr_i("start", 0), end = c.attr_i("end", r);
+  if (start < 0) start += r;
+  if (end < 0) end += r;
+  start = std::clamp<int64_t>(start, 0, r);
+  end = std::clamp<int64_t>(end, start, r);
+  c.set_out(0, c.constant(long_tensor(std::vector<int64_t>(s.begin() + start, s.begin() + end))));
+}
+
+void size_build(Ctx& c) {
+  DimVector s = c.static_shape(c.in(0), "Size");
+  int64_t n = 1;
+  for (auto d : s) n *= d;
+  c.set_out(0, c.constant(ops::scalar_tensor(Scalar(n), DType::Long)));
+}
+
+// A value known to be contiguous (inputs, initializers, non-view node outputs).
+V contiguous(Ctx& c, V v) {
+  if (v->producer && v->producer->op && v->producer->op->is_view) return c.emit("clone", {v});
+  return v;
+}
+
+V reshape(Ctx& c, V x, DimVector shape) { return c.emit("view", {contiguous(c, x)}, {shape}); }
+
+void reshape_build(Ctx& c) {
+  V x = c.in(0);
+  auto s = c.const_ints(1, "shape");
+  bool allowzero = c.opset >= 14 && c.attr_i("allowzero", 0) != 0;
+  if (s.size() > 64) c.invalid("shape has too many dims");
+  if (!allowzero && std::find(s.begin(), s.end(), 0) != s.end()) {
+    auto xs = c.shape(x);
+    for (size_t i = 0; i < s.size(); ++i)
+      if (s[i] == 0) {
+        if (i >= xs.size()) c.invalid("shape has a 0 beyond the input's rank");
+        if (!xs[i].is_static()) c.unsupported("Reshape copying a symbolic dim (0 in shape)");
+        s[i] = xs[i].value;
+      }
+  }
+  if (std::count(s.begin(), s.end(), -1) > 1) c.invalid("shape has more than one -1");
+  for (auto d : s)
+    if (d < -1) c.invalid("shape holds a negative dim " + std::to_string(d));
+  c.set_out(0, reshape(c, x, dv(s)));
+}
+
+void flatten_build(Ctx& c) {
+  V x = c.in(0);
+  auto s = c.shape(x);
+  int64_t r = static_cast<int64_t>(s.size());
+  int64_t a = c.attr_i("axis", 1);
+  if (a < -r || a > r) c.invalid("axis " + std::to_string(a) + " is out of range for rank " + std::to_string(r));
+  if (a < 0) a += r;
+  auto prod = [&](int64_t lo, int64_t hi) -> int64_t {
+    int64_t p = 1;
+    for (int64_t i = lo; i < hi; ++i) {
+      if (!s[i].is_static()) return -1;
+      p *= s[i].value;
+    }
+    return p;
+  };
+  int64_t p0 = prod(0, a), p1 = prod(a, r);
+  if (p0 < 0 && p1 < 0) c.unsupported("Flatten with symbolic dims on both sides of the axis");
+  c.set_out(0, reshape(c, x, {p0, p1}));
+}
+
+void transpose_build(Ctx& c) {
+  V x = c.in(0);
+  int64_t r = c.rank(x);
+  auto perm = c.attr_ints("perm");
+  if (perm.empty())
+    for (int64_t i = r - 1; i >= 0; --i) perm.push_back(i);
+  if (static_cast<int64_t>(perm.size()) != r) c.invalid("perm has " + std::to_string(perm.size()) + " entries for rank " + std::to_string(r));
+  for (auto& p : perm) p = c.axis(p, r, "perm entry");
+  c.set_out(0, c.emit("permute", {x}, {dv(perm)}));
+}
+
+std::vector<int64_t> axes_of(Ctx& c, int input_from_opset, size_t input_index) {
+  if (c.opset >= input_from_opset) return c.has_in(input_index) ? c.const_ints(input_index, "axes") : std::vector<int64_t>{};
+  return c.attr_ints("axes");
+}
+
+void squeeze_build(Ctx& c) {
+  V x = c.in(0);
+  auto axes = axes_of(c, 13, 1);
+  if (axes.empty()) {
+    c.set_out(0, c.emit("squeeze", {x}));
+    return;
+  }
+  auto s = c.shape(x);
+  int64_t r = static_cast<int64_t>(s.size());
+  for (auto& a : axes) {
+    a = c.axis(a, r, "axis");
+    if (s[a].is_static() && s[a].value != 1) c.invalid("cannot squeeze axis " + std::to_string(a) + " of size " + s[a].str());
+  }
+  std::sort(axes.rbegin(), axes.rend());
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  for (auto a : axes) x = c.emit("squeeze", {x}, {a});
+  c.set_out(0, x);
+}
+
+void unsqueeze_build(Ctx& c) {
+  V x = c.in(0);
+  auto axes = axes_of(c, 13, 1);
+  if (axes.empty()) c.invalid("Unsqueeze needs axes");
+  int64_t r = c.rank(x) + static_cast<int64_t>(axes.size());
+  for (auto& a : axes) a = c.axis(a, r, "axis");
+  std::sort(axes.begin(), axes.end());
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end()) c.invalid("repeated axis");
+  for (auto a : axes) x = c.emit("unsqueeze", {x}, {a});
+  c.set_out(0, x);
+}
+
+void concat_build(Ctx& c) {
+  std::vector<V> ins;
+  for (size_t i = 0; i < c.num_inputs(); ++i) ins.push_back(c.in(i));
+  if (ins.empty()) c.invalid("Concat needs inputs");
+  int64_t r = c.rank(ins[0]);
+  int64_t a = c.axis(c.attr_i("axis", c.opset < 4 ? 1 : 0), r, "axis");
+  c.set_out(0, c.emit("cat", ins, {a}));
+}
+
+void split_build(Ctx& c) {
+  V x = c.in(0);
+  auto s = c.shape(x);
+  int64_t r = static_cast<int64_t>(s.size());
+  int64_t a = c.axis(c.attr_i("axis", 0), r, "axis");
+  if (!s[a].is_static()) c.unsupported("Split along a symbolic dim");
+  std::vector<int64_t> parts = c.opset >= 13 ? (c.has_in(1) ? c.const_ints(1, "split") : std::vector<int64_t>{})
+                                             : c.attr_ints("split");
+  size_t n = c.num_outputs();
+  if (parts.empty()) {
+    int64_t chunk = (s[a].value + static_cast<int64_t>(n) - 1) / static_cast<int64_t>(n);
+    for (size_t i = 0; i < n; ++i) parts.push_back(std::max<int64_t>(0, std::min(chunk, s[a].value - chunk * static_cast<int64_t>(i))));
+  }
+  if (parts.size() != n) c.invalid("split has " + std::to_string(parts.size()) + " sizes for " + std::to_string(n) + " outputs");
+  int64_t start = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (parts[i] < 0) c.invalid("negative split size");
+    c.set_out(i, c.emit("slice", {x}, {a, start, start + parts[i], int64_t(1)}));
+    start += parts[i];
+  }
+  if (start != s[a].value) c.invalid("split sizes do not add up to the axis size " + s[a].str());
+}
+
+void slice_build(Ctx& c) {
+  V x = c.in(0);
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (c.opset < 10) {
+    starts = c.attr_ints("starts");
+    ends = c.attr_ints("ends");
+    axes = c.attr_ints("axes");
+  } else {
+    starts = c.const_ints(1, "starts");
+    ends = c.const_ints(2, "ends");
+    if (c.has_in(3)) axes = c.const_ints(3, "axes");
+    if (c.has_in(4)) steps = c.const_ints(4, "steps");
+  }
+  if (starts.size() != ends.size()) c.invalid("starts and ends differ in length");
+  int64_t r = c.rank(x);
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+  if (steps.empty()) steps.assign(starts.size(), 1);
+  if (axes.size() != starts.size() || steps.size() != starts.size()) c.invalid("axes/steps lengths differ from starts");
+  auto s = c.shape(x);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    int64_t a = c.axis(axes[i], r, "axis");
+    int64_t step = steps[i];
+    if (step == 0) c.invalid("step 0");
+    if (!s[a].is_static()) {
+      if (step != 1 || starts[i] < 0 || ends[i] < 0) c.unsupported("Slice of a symbolic dim with negative bounds or steps");
+      x = c.emit("slice", {x}, {a, starts[i], ends[i], int64_t(1)});
+      continue;
+    }
+    int64_t n = s[a].value;
+    auto clampi = [&](int64_t v, int64_t lo, int64_t hi) {
+      if (v < 0) v += n;
+      return std::clamp(v, lo, hi);
+    };
+    if (step > 0) {
+      int64_t b = clampi(starts[i], 0, n), e = clampi(ends[i], 0, n);
+      x = c.emit("slice", {x}, {a, b, std::max(b, e), step});
+    } else {
+      int64_t b = clampi(starts[i], -1, n - 1), e = clampi(ends[i], -1, n - 1);
+      // elements b, b+step, ... > e: flip, then slice forward
+      int64_t cnt = b > e ? (b - e - 1) / (-step) + 1 : 0;
+      V f = c.emit("flip", {x}, {DimVector{a}});
+      int64_t fb = n - 1 - b;
+      x = c.emit("slice", {f}, {a, fb, fb + (cnt - 1) * (-step) + (cnt ? 1 : 0), -step});
+    }
+  }
+  c.set_out(0, x);
+}
+
+void gather_build(Ctx& c) {
+  V x = c.in(0), idx = c.in(1);
+  auto xs = c.shape(x);
+  int64_t r = static_cast<int64_t>(xs.size());
+  int64_t a = c.axis(c.attr_i("axis", 0), r, "axis");
+  if (idx->is_initializer()) {
+    Tensor t = idx->constant.to(DType::Long).contiguous();
+    int64_t* p = static_cast<int64_t*>(t.data_ptr());
+    if (!xs[a].is_static()) c.unsupported("Gather along a symbolic dim");
+    int64_t n = xs[a].value;
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      if (p[i] < -n || p[i] >= n) c.invalid("index " + std::to_string(p[i]) + " is out of range for axis size " + std::to_string(n));
+      if (p[i] < 0) p[i] += n;
+    }
+    if (t.dim() == 0) {
+      c.set_out(0, c.emit("select", {x}, {a, p[0]}));
+      return;
+    }
+    idx = c.constant(t);
+  }
+  if (!idx->is_initializer()) idx = wrap_indices(c, idx, xs[a]);
+  auto is = c.shape(idx);
+  if (is.size() == 1) {
+    c.set_out(0, c.emit("index_select", {x, idx}, {a}));
+    return;
+  }
+  DimVector xsz = c.static_shape(x, "Gather"), isz = c.static_shape(idx, "Gather");
+  V flat = reshape(c, idx, {-1});
+  V g = c.emit("index_select", {x, flat}, {a});
+  DimVector out;
+  for (int64_t i = 0; i < a; ++i) out.push_back(xsz[i]);
+  for (auto d : isz) out.push_back(d);
+  for (int64_t i = a + 1; i < r; ++i) out.push_back(xsz[i]);
+  c.set_out(0, reshape(c, g, out));
+}
+
+void gather_elements_build(Ctx& c) {
+  auto xs = c.shape(c.in(0));
+  int64_t a = c.axis(c.attr_i("axis", 0), static_cast<int64_t>(xs.size()), "axis");
+  c.set_out(0, c.emit("gather", {c.in(0), wrap_indices(c, c.in(1), xs[a])}, {a}));
+}
+
+void cast_build(Ctx& c) {
+  DType to = dtype_from_onnx(static_cast<int32_t>(c.attr_i("to", 0)), "Cast 'to'");
+  c.set_out(0, c.emit("to_dtype", {c.in(0)}, {to}));
+}
+
+void clip_build(Ctx& c) {
+  V x = c.in(0);
+  ops::Attrs at{std::monostate{}, std::monostate{}};
+  if (c.opset < 11) {
+    if (c.has_attr("min")) at[0] = Scalar(c.attr_f("min", 0));
+    if (c.has_attr("max")) at[1] = Scalar(c.attr_f("max", 0));
+  } else {
+    for (size_t i = 1; i <= 2; ++i)
+      if (c.has_in(i)) {
+        Tensor t = c.const_in(i, i == 1 ? "min" : "max");
+        if (t.numel() != 1) c.invalid("min/max must be scalars");
+        at[i - 1] = t.reshape({}).item();
+      }
+  }
+  if (at.is_none(0) && at.is_none(1)) {
+    c.set_out(0, c.emit("clone", {x}));
+    return;
+  }
+  c.set_out(0, c.emit("clamp", {x}, at));
+}
+
+void softmax_build(Ctx& c, const char* op) {
+  V x = c.in(0);
+  int64_t r = c.rank(x);
+  int64_t a = c.axis(c.attr_i("axis", c.opset >= 13 ? -1 : 1), r, "axis");
+  if (c.opset >= 13 || a == r - 1) {
+    c.set_out(0, c.emit(op, {x}, {a}));
+    return;
+  }
+  // Before opset 13 the input is coerced to 2-D at `axis` and normalised over the tail.
+  DimVector s = c.static_shape(x, "Softmax before opset 13");
+  int64_t p0 = 1, p1 = 1;
+  for (int64_t i = 0; i < r; ++i) (i < a ? p0 : p1) *= s[i];
+  V y = c.emit(op, {reshape(c, x, {p0, p1})}, {int64_t(1)});
+  c.set_out(0, reshape(c, y, s));
+}
+
+void gemm_build(Ctx& c) {
+  V a = c.in(0), b = c.in(1), bias = c.opt_in(2);
+  bool ta = c.attr_i("transA", 0) != 0, tb = c.attr_i("transB", 0) != 0;
+  double alpha = c.attr_f("alpha", 1.0), beta = c.attr_f("beta", 1.0);
+  if (c.rank(a) != 2 || c.rank(b) != 2) c.invalid("Gemm needs 2-D A and B");
+  if (tb && !ta && alpha == 1.0 && (beta == 1.0 || !bias) && (!bias || c.rank(bias) <= 1)) {
+    auto bs = bias ? c.shape(bias) : graph::Shape{};
+    auto ws = c.shape(b);
+    if (!bias || (bs.size() == 1 && bs[0] == ws[0])) {
+      c.set_out(0, c.emit("linear", {a, b, bias}));
+      return;
+    }
+  }
+  if (ta) a = c.emit("permute", {a}, {DimVector{1, 0}});
+  if (tb) b = c.emit("permute", {b}, {DimVector{1, 0}});
+  V y = c.emit("matmul", {a, b});
+  DType dt = c.dtype(y);
+  if (alpha != 1.0) y = c.emit("mul", {y, c.scalar(alpha, dt)});
+  if (bias && beta != 0.0) {
+    V cb = beta == 1.0 ? bias : c.emit("mul", {bias, c.scalar(beta, dt)});
+    y = c.emit("add", {y, cb});
+  }
+  c.set_out(0, y);
+}
+
+struct PoolGeom {
+  DimVector kernel, stride, pad_begin, pad_end, dilation;
+};
+
+// Resolves kernel/strides/pads/dilations/auto_pad for `nsp` spatial dims of input x.
+PoolGeom geometry(Ctx& c, V x, int64_t nsp, DimVector kernel) {
+  PoolGeom g;
+  g.kernel = kernel;
+  auto st = c.attr_ints("strides", std::vector<int64_t>(nsp, 1));
+  auto dl = c.attr_ints("dilations", std::vector<int64_t>(nsp, 1));
+  auto pads = c.attr_ints("pads", std::vector<int64_t>(2 * nsp, 0));
+  if (static_cast<int64_t>(st.size()) != nsp || static_cast<int64_t>(dl.size()) != nsp ||
+      static_cast<int64_t>(pads.size()) != 2 * nsp)
+    c.invalid("strides/dilations/pads do not match the " + std::to_string(nsp) + " spatial dims");
+  for (int64_t i = 0; i < nsp; ++i) {
+    if (st[i] <= 0 || dl[i] <= 0 || kernel[i] <= 0) c.invalid("strides, dilations and kernel sizes must be positive");
+    if (pads[i] < 0 || pads[i + nsp] < 0) c.invalid("negative pads");
+  }
+  std::string ap = c.attr_s("auto_pad", "NOTSET");
+  if (ap == "SAME_UPPER" || ap == "SAME_LOWER") {
+    DimVector s = c.static_shape(x, "auto_pad SAME");
+    for (int64_t i = 0; i < nsp; ++i) {
+      int64_t in = s[2 + i], out = (in + st[i] - 1) / st[i];
+      int64_t total = std::max<int64_t>(0, (out - 1) * st[i] + (kernel[i] - 1) * dl[i] + 1 - in);
+      int64_t small = total / 2, big = total - small;
+      pads[i] = ap == "SAME_UPPER" ? small : big;
+      pads[i + nsp] = ap == "SAME_UPPER" ? big : small;
+    }
+  } else if (ap == "VALID") {
+    std::fill(pads.begin(), pads.end(), 0);
+  } else if (ap != "NOTSET") {
+    c.invalid("auto_pad '" + ap + "'");
+  }
+  g.stride = dv(st);
+  g.dilation = dv(dl);
+  g.pad_begin = dv(std::vector<int64_t>(pads.begin(), pads.begin() + nsp));
+  g.pad_end = dv(std::vector<int64_t>(pads.begin() + nsp, pads.end()));
+  return g;
+}
+
+void conv_build(Ctx& c) {
+  V x = c.in(0), w = c.in(1), b = c.opt_in(2);
+  int64_t r = c.rank(x);
+  if (r != 3 && r != 4) c.unsupported("Conv over " + std::to_string(r - 2) + " spatial dims (1 and 2 are supported)");
+  int64_t nsp = r - 2;
+  DimVector ws = c.static_shape(w, "Conv weight");
+  if (static_cast<int64_t>(ws.size()) != r) c.invalid("weight rank differs from input rank");
+  auto ks = c.attr_ints("kernel_shape", std::vector<int64_t>(ws.begin() + 2, ws.end()));
+  PoolGeom g = geometry(c, x, nsp, dv(ks));
+  int64_t groups = c.attr_i("group", 1);
+  if (groups <= 0) c.invalid("group must be positive");
+  ops::Attrs at{g.stride, g.pad_begin, g.dilation, groups};
+  if (g.pad_begin != g.pad_end) at[4] = g.pad_end;
+  c.set_out(0, c.emit(nsp == 1 ? "conv1d" : "conv2d", {x, w, b}, at));
+}
+
+void conv_transpose_build(Ctx& c) {
+  V x = c.in(0), w = c.in(1), b = c.opt_in(2);
+  if (c.rank(x) != 4) c.unsupported("ConvTranspose over other than 2 spatial dims");
+  if (c.has_attr("output_shape")) c.unsupported("ConvTranspose with output_shape");
+  DimVector ws = c.static_shape(w, "ConvTranspose weight");
+  auto ks = c.attr_ints("kernel_shape", std::vector<int64_t>(ws.begin() + 2, ws.end()));
+  std::string ap = c.attr_s("auto_pad", "NOTSET");
+  if (ap != "NOTSET" && ap != "VALID") c.unsupported("ConvTranspose auto_pad " + ap);
+  auto st = c.attr_ints("strides", {1, 1}), dl = c.attr_ints("dilations", {1, 1}), pads = c.attr_ints("pads", {0, 0, 0, 0});
+  auto op = c.attr_ints("output_padding", {0, 0});
+  if (st.size() != 2 || dl.size() != 2 || pads.size() != 4 || op.size() != 2 || ks.size() != 2) c.invalid("attribute lengths");
+  if (pads[0] != pads[2] || pads[1] != pads[3]) c.unsupported("ConvTranspose with asymmetric pads");
+  int64_t groups = c.attr_i("group", 1);
+  c.set_out(0, c.emit("conv_transpose2d", {x, w, b}, {dv(st), DimVector{pads[0], pads[1]}, dv(op), groups, dv(dl)}));
+}
+
+// 1-D pooling runs as 2-D over (N, C, 1, L).
+void pool_build(Ctx& c, bool is_max) {
+  V x = c.in(0);
+  int64_t r = c.rank(x);
+  if (r != 3 && r != 4) c.unsupported("pooling over " + std::to_string(r - 2) + " spatial dims (1 and 2 are supported)");
+  if (is_max && c.has_out(1)) c.unsupported("MaxPool's Indices output");
+  int64_t nsp = r - 2;
+  auto ks = c.attr_ints("kernel_shape");
+  if (static_cast<int64_t>(ks.size()) != nsp) c.invalid("kernel_shape must have one entry per spatial dim");
+  PoolGeom g = geometry(c, x, nsp, dv(ks));
+  bool ceil = c.attr_i("ceil_mode", 0) != 0;
+  bool include_pad = c.attr_i("count_include_pad", 0) != 0;
+  if (!is_max && (g.dilation != DimVector(nsp, 1))) c.unsupported("AveragePool with dilations");
+  if (nsp == 1) {
+    x = c.emit("unsqueeze", {x}, {int64_t(2)});
+    g.kernel.insert(0, 1); g.stride.insert(0, 1); g.pad_begin.insert(0, 0); g.pad_end.insert(0, 0); g.dilation.insert(0, 1);
+  }
+  DimVector pad = g.pad_begin;
+  if (g.pad_begin != g.pad_end) {
+    // asymmetric: pad explicitly (max: -inf; average: zeros, counted only with count_include_pad)
+    if (!is_max && !include_pad) c.unsupported("AveragePool with asymmetric pads and count_include_pad=0");
+    DimVector tp{g.pad_begin[1], g.pad_end[1], g.pad_begin[0], g.pad_end[0]};
+    double v = is_max ? -std::numeric_limits<double>::infinity() : 0.0;
+    x = c.emit("pad", {x}, {tp, std::string("constant"), v});
+    pad = {0, 0};
+  }
+  for (int i = 0; i < 2; ++i)
+    if (2 * pad[i] > g.kernel[i]) c.unsupported("pads larger than half the kernel");
+  V y = is_max ? c.emit("max_pool2d", {x}, {g.kernel, g.stride, pad, g.dilation, ceil})
+               : c.emit("avg_pool2d", {x}, {g.kernel, g.stride, pad, ceil, include_pad});
+  if (nsp == 1) y = c.emit("squeeze", {y}, {int64_t(2)});
+  c.set_out(0, y);
+}
+
+void global_pool_build(Ctx& c, const char* op) {
+  V x = c.in(0);
+  int64_t r = c.rank(x);
+  if (r < 3) c.invalid("input must have spatial dims");
+  DimVector dims;
+  for (int64_t i = 2; i < r; ++i) dims.push_back(i);
+  c.set_out(0, c.emit(op, {x}, {dims, true}));
+}
+
+void batch_norm_build(Ctx& c) {
+  if (c.attr_i("training_mode", 0) != 0) c.unsupported("BatchNormalization in training mode");
+  if (c.opset < 7 && c.attr_i("is_test", 1) == 0) c.unsupported("BatchNormalization with is_test=0");
+  for (size_t i = 1; i < c.num_outputs(); ++i)
+    if (c.has_out(i) && c.opset >= 9) c.unsupported("BatchNormalization's training outputs");
+  double eps = c.attr_f("epsilon", 1e-5), mom = c.attr_f("momentum", 0.9);
+  auto outs = c.emit_n("batch_norm", {c.in(0), c.in(1), c.in(2), c.in(3), c.in(4)}, {false, 1.0 - mom, eps});
+  c.set_out(0, outs[0]);
+}
+
+void instance_norm_build(Ctx& c) {
+  V x = c.in(0);
+  DimVector s = c.static_shape(c.in(1), "InstanceNormalization scale");
+  if (s.size() != 1) c.invalid("scale must be 1-D");
+  auto outs = c.emit_n("group_norm", {x, c.in(1), c.in(2)}, {s[0], c.attr_f("epsilon", 1e-5)});
+  c.set_out(0, outs[0]);
+}
+
+void layer_norm_build(Ctx& c) {
+  V x = c.in(0);
+  auto s = c.shape(x);
+  int64_t r = static_cast<int64_t>(s.size());
+  int64_t a = c.axis(c.attr_i("axis", -1), r, "axis");
+  if (c.has_out(1) || c.has_out(2)) c.unsupported("LayerNormalization's Mean/InvStdDev outputs");
+  DimVector ns;
+  for (int64_t i = a; i < r; ++i) {
+    if (!s[i].is_static()) c.unsupported("LayerNormalization over a symbolic dim");
+    ns.push_back(s[i].value);
+  }
+  V w = c.in(1), b = c.opt_in(2);
+  // ONNX broadcasts scale/bias to the normalised shape; the registry wants them exactly.
+  if (c.shape(w) != graph::make_shape(ns)) w = c.emit("expand", {w}, {ns});
+  if (b && c.shape(b) != graph::make_shape(ns)) b = c.emit("expand", {b}, {ns});
+  auto outs = c.emit_n("layer_norm", {x, contiguous(c, w), b ? contiguous(c, b) : nullptr}, {ns, c.attr_f("epsilon", 1e-5)});
+  c.set_out(0, outs[0]);
+}
+
+void reduce_build(Ctx& c, const char* op, int axes_input_from) {
+  V x = c.in(0);
+  int64_t r = c.rank(x);
+  auto axes = axes_of(c, axes_input_from, 1);
+  bool keep = c.attr_i("keepdims", 1) != 0;
+  if (axes.empty() && c.opset >= axes_input_from && c.attr_i("noop_with_empty_axes", 0)) {
+    c.set_out(0, c.emit("clone", {x}));
+    return;
+  }
+  if (axes.empty())
+    for (int64_t i = 0; i < r; ++i) axes.push_back(i);
+  for (auto& a : axes) a = c.axis(a, r, "axis");
+  std::string o = op;
+  V y;
+  if (o == "prod") {
+    std::sort(axes.rbegin(), axes.rend());
+    y = x;
+    for (auto a : axes) y = c.emit("prod", {y}, {a, keep});
+    if (axes.empty()) y = c.emit("clone", {x});
+  } else if (o == "l1" || o == "l2") {
+    y = c.emit("norm", {x}, {o == "l1" ? 1.0 : 2.0, dv(axes), keep});
+  } else if (o == "sumsquare") {
+    y = c.emit("sum", {c.emit("mul", {x, x})}, {dv(axes), keep});
+  } else if (o == "logsum") {
+    y = c.emit("log", {c.emit("sum", {x}, {dv(axes), keep})});
+  } else {
+    y = c.emit(op, {x}, {dv(axes), keep});
+  }
+  c.set_out(0, y);
+}
+
+void arg_build(Ctx& c, const char* op) {
+  V x = c.in(0);
+  if (c.attr_i("select_last_index", 0)) c.unsupported("select_last_index=1");
+  int64_t a = c.axis(c.attr_i("axis", 0), c.rank(x), "axis");
+  c.set_out(0, c.emit(op, {x}, {a, c.attr_i("keepdims", 1) != 0}));
+}
+
+void pad_build(Ctx& c) {
+  V x = c.in(0);
+  int64_t r = c.rank(x);
+  std::string mode = c.attr_s("mode", "constant");
+  std::vector<int64_t> pads;
+  double value = 0;
+  if (c.opset < 11) {
+    pads = c.attr_ints(c.opset < 2 ? "paddings" : "pads");
+    value = c.attr_f("value", 0);
+  } else {
+    pads = c.const_ints(1, "pads");
+    if (c.has_in(2)) {
+      Tensor v = c.const_in(2, "constant_value");
+      if (v.numel() != 1) c.invalid("constant_value must be a scalar");
+      value = v.reshape({}).item().to_double();
+    }
+    if (c.has_in(3)) c.unsupported("Pad with axes");
+  }
+  if (static_cast<int64_t>(pads.size()) != 2 * r) c.invalid("pads must have 2 x rank entries");
+  if (mode == "edge") mode = "replicate";
+  else if (mode != "constant" && mode != "reflect") c.unsupported("Pad mode '" + mode + "'");
+  // ONNX: [b0, b1, ..., e0, e1, ...]; registry (PyTorch): last dim first, (begin, end) pairs.
+  int64_t first = 0;
+  while (first < r && pads[first] == 0 && pads[first + r] == 0) ++first;
+  DimVector tp;
+  for (int64_t i = r - 1; i >= first; --i) {
+    tp.push_back(pads[i]);
+    tp.push_back(pads[i + r]);
+  }
+  if (tp.empty()) {
+    c.set_out(0, c.emit("clone", {x}));
+    return;
+  }
+  if (mode != "constant") {
+    // non-constant modes pad the trailing dims of a (batch, channel, ...) input
+    while (static_cast<int64_t>(tp.size()) / 2 < r - 2) {
+      tp.push_back(0);
+      tp.push_back(0);
+    }
+    value = 0;
+  }
+  c.set_out(0, c.emit("pad", {x}, {tp, mode, value}));
+}
+
+void leaky_relu_build(Ctx& c) { c.set_out(0, c.emit("leaky_relu", {c.in(0)}, {c.attr_f("alpha", 0.01)})); }
+void elu_build(Ctx& c) { c.set_out(0, c.emit("elu", {c.in(0)}, {Scalar(c.attr_f("alpha", 1.0)), Scalar(1.0), Scalar(1.0)})); }
+void selu_build(Ctx& c) {
+  double a = c.attr_f("alpha", 1.67326319217681884765625), g = c.attr_f("gamma", 1.05070102214813232421875);
+  c.set_out(0, c.emit("elu", {c.in(0)}, {Scalar(a), Scalar(g), Scalar(1.0)}));
+}
+void hard_sigmoid_build(Ctx& c) {
+  V x = c.in(0);
+  DType dt = c.dtype(x);
+  V y = c.emit("add", {c.emit("mul", {x, c.scalar(c.attr_f("alpha", 0.2), dt)}), c.scalar(c.attr_f("beta", 0.5), dt)});
+  c.set_out(0, c.emit("clamp", {y}, {Scalar(0.0), Scalar(1.0)}));
+}
+void prelu_build(Ctx& c) {
+  V x = c.in(0), slope = c.in(1);
+  DType dt = c.dtype(x);
+  // Before opset 7 a 1-D slope of C values applies along the channel axis.
+  auto xs = c.shape(x), ss = c.shape(slope);
+  if (c.opset < 7 && xs.size() > 2 && ss.size() == 1 && ss[0] == xs[1] && ss[0].is_static() && ss[0].value > 1) {
+    DimVector s{ss[0].value};
+    for (size_t i = 2; i < xs.size(); ++i) s.push_back(1);
+    slope = reshape(c, slope, s);
+  }
+  V neg = c.emit("mul", {x, slope});
+  c.set_out(0, c.emit("where", {c.emit("gt", {x, c.scalar(0, dt)}), x, neg}));
+}
+void softsign_build(Ctx& c) {
+  V x = c.in(0);
+  c.set_out(0, c.emit("div", {x, c.emit("add", {c.emit("abs", {x}), c.scalar(1, c.dtype(x))})}));
+}
+void softplus_build(Ctx& c) { c.set_out(0, c.emit("softplus", {c.in(0)}, {Scalar(1.0), Scalar(1e30)})); }
+void thresholded_relu_build(Ctx& c) {
+  V x = c.in(0);
+  DType dt = c.dtype(x);
+  c.set_out(0, c.emit("where", {c.emit("gt", {x, c.scalar(c.attr_f("alpha", 1.0), dt)}), x, c.scalar(0, dt)}));
+}
+void celu_build(Ctx& c) {
+  double a = c.attr_f("alpha", 1.0);
+  c.set_out(0, c.emit("elu", {c.in(0)}, {Scalar(a), Scalar(1.0), Scalar(1.0 / a)}));
+}
+
+void where_build(Ctx& c) { c.set_out(0, c.emit("where", {c.in(0), c.in(1), c.in(2)})); }
+
+void expand_build(Ctx& c) {
+  V x = c.in(0);
+  auto shape = c.const_ints(1, "shape");
+  DimVector xs = c.static_shape(x, "Expand");
+  DimVector out = ops::broadcast_shapes("Expand", xs, dv(shape));
+  c.set_out(0, c.emit("expand", {x}, {out}));
+}
+
+void tile_build(Ctx& c) {
+  auto reps = c.const_ints(1, "repeats");
+  if (static_cast<int64_t>(reps.size()) != c.rank(c.in(0))) c.invalid("repeats must have one entry per dim");
+  for (auto r : reps)
+    if (r < 0) c.invalid("negative repeat");
+  c.set_out(0, c.emit("repeat", {c.in(0)}, {dv(reps)}));
+}
+
+void constant_of_shape_build(Ctx& c) {
+  auto shape = c.const_ints(0, "shape");
+  Tensor v = c.has_attr("value") ? c.attr_t("value") : zeros({1}, dtype(DType::Float));
+  if (v.numel() != 1) c.invalid("value must hold one element");
+  google::protobuf::RepeatedField<int64_t> dims(shape.begin(), shape.end());
+  LoadOptions o;
+  DimVector sz = checked_dims(dims, v.dtype(), o, "ConstantOfShape");
+  Tensor out = empty(sz, dtype(v.dtype()));
+  out.fill_(v.reshape({}).item());
+  c.set_out(0, c.constant(out));
+}
+
+void range_build(Ctx& c) {
+  Tensor s = c.const_in(0, "start"), l = c.const_in(1, "limit"), d = c.const_in(2, "delta");
+  double st = s.item().to_double(), li = l.item().to_double(), de = d.item().to_double();
+  if (de == 0) c.invalid("delta 0");
+  double n = std::max(0.0, std::ceil((li - st) / de));
+  if (n > 1e9) c.invalid("Range of more than 1e9 elements");
+  Tensor out = empty({static_cast<int64_t>(n)}, dtype(s.dtype()));
+  for (int64_t i = 0; i < static_cast<int64_t>(n); ++i) out.select(0, i).fill_(Scalar(st + static_cast<double>(i) * de));
+  if (is_integral(s.dtype())) {
+    int64_t si = s.item().to<int64_t>(), di = d.item().to<int64_t>();
+    for (int64_t i = 0; i < static_cast<int64_t>(n); ++i) out.select(0, i).fill_(Scalar(si + i * di));
+  }
+  c.set_out(0, c.constant(out));
+}
+
+void cumsum_build(Ctx& c) {
+  V x = c.in(0);
+  Tensor at = c.const_in(1, "axis");
+  if (at.numel() != 1) c.invalid("axis must be a scalar");
+  int64_t a = c.axis(at.reshape({}).item().to<int64_t>(), c.rank(x), "axis");
+  bool rev = c.attr_i("reverse", 0) != 0;
+  V y = c.emit("cumsum", {x}, {a, std::monostate{}, rev});
+  if (c.attr_i("exclusive", 0)) y = c.emit("sub", {y, x});
+  c.set_out(0, y);
+}
+
+void isinf_build(Ctx& c) {
+  V x = c.in(0);
+  bool neg = c.attr_i("detect_negative", 1) != 0, pos = c.attr_i("detect_positive", 1) != 0;
+  V inf = c.emit("isinf", {x});
+  if (neg && pos) c.set_out(0, inf);
+  else {
+    DType dt = c.dtype(x);
+    V side = c.emit(pos ? "gt" : "lt", {x, c.scalar(0, dt)});
+    c.set_out(0, c.emit("logical_and", {inf, neg || pos ? side : c.emit("logical_not", {side})}));
+  }
+}
+
+void trilu_build(Ctx& c) {
+  int64_t k = 0;
+  if (c.has_in(1)) k = c.const_in(1, "k").reshape({}).item().to<int64_t>();
+  c.set_out(0, c.emit(c.attr_i("upper", 1) ? "triu" : "tril", {c.in(0)}, {k}));
+}
+
+
+// Resize / Upsample on 4-D (N, C, H, W) input: nearest (floor, asymmetric) and linear
+// (half_pixel / pytorch_half_pixel / align_corners).
+void resize_common(Ctx& c, std::vector<double> scales, std::vector<int64_t> sizes, const std::string& mode,
+                   const std::string& coord, const std::string& nearest_mode) {
+  V x = c.in(0);
+  DimVector s = c.static_shape(x, "Resize");
+  if (s.size() != 4) c.unsupported("Resize of a " + std::to_string(s.size()) + "-D input (4-D is supported)");
+  if (sizes.empty()) {
+    if (scales.size() != 4) c.invalid("scales must have 4 entries");
+    if (scales[0] != 1 || scales[1] != 1) c.unsupported("Resize scaling batch or channels");
+    for (int i = 2; i < 4; ++i) {
+      if (!(scales[i] > 0) || scales[i] > 1e4) c.invalid("scale out of range");
+      sizes.push_back(static_cast<int64_t>(std::floor(static_cast<double>(s[i]) * scales[i])));
+    }
+  } else {
+    if (sizes.size() != 4) c.invalid("sizes must have 4 entries");
+    if (sizes[0] != s[0] || sizes[1] != s[1]) c.unsupported("Resize changing batch or channels");
+    for (int i = 2; i < 4; ++i) {
+      if (sizes[i] <= 0 || sizes[i] > (int64_t(1) << 24)) c.invalid("size out of range");
+      scales.resize(4, 1.0);
+      scales[i] = static_cast<double>(sizes[i]) / static_cast<double>(s[i]);
+    }
+    sizes.erase(sizes.begin(), sizes.begin() + 2);
+  }
+  DimVector out{sizes[0], sizes[1]};
+  if (mode == "nearest") {
+    if (coord != "asymmetric") c.unsupported("nearest Resize with coordinate_transformation_mode " + coord);
+    if (nearest_mode != "floor") c.unsupported("nearest Resize with nearest_mode " + nearest_mode);
+    c.set_out(0, c.emit("upsample_nearest2d", {x}, {out, scales[2], scales[3]}));
+  } else if (mode == "linear" || mode == "bilinear") {
+    bool ac = coord == "align_corners";
+    if (!ac && coord != "half_pixel" && coord != "pytorch_half_pixel")
+      c.unsupported("linear Resize with coordinate_transformation_mode " + coord);
+    if (coord == "pytorch_half_pixel" && (out[0] == 1 || out[1] == 1)) c.unsupported("pytorch_half_pixel to size 1");
+    c.set_out(0, c.emit("upsample_bilinear2d", {x}, {out, ac, scales[2], scales[3]}));
+  } else {
+    c.unsupported("Resize mode '" + mode + "'");
+  }
+}
+
+std::vector<double> double_vec(const Tensor& t) {
+  Tensor d = t.to(DType::Double).contiguous();
+  const double* p = static_cast<const double*>(d.data_ptr());
+  return std::vector<double>(p, p + d.numel());
+}
+
+void resize_build(Ctx& c) {
+  std::string mode = c.attr_s("mode", "nearest");
+  std::string coord = c.opset >= 11 ? c.attr_s("coordinate_transformation_mode", "half_pixel") : "asymmetric";
+  std::string nm = c.opset >= 11 ? c.attr_s("nearest_mode", "round_prefer_floor") : "floor";
+  if (c.opset >= 13 && (c.has_attr("antialias") || c.has_attr("axes"))) c.unsupported("Resize antialias/axes");
+  std::vector<double> scales;
+  std::vector<int64_t> sizes;
+  if (c.opset < 11) {
+    scales = double_vec(c.const_in(1, "scales"));
+  } else {
+    if (c.has_in(3)) sizes = c.const_ints(3, "sizes");
+    else if (c.has_in(2)) scales = double_vec(c.const_in(2, "scales"));
+    else c.invalid("Resize needs scales or sizes");
+    if (sizes.empty() && scales.empty()) c.invalid("Resize needs non-empty scales or sizes");
+  }
+  resize_common(c, scales, sizes, mode, coord, nm);
+}
+
+void upsample_build(Ctx& c) {
+  std::string mode = c.attr_s("mode", "nearest");
+  std::vector<double> scales;
+  if (c.opset >= 9) scales = double_vec(c.const_in(1, "scales"));
+  else if (c.opset >= 7) {
+    auto f = c.attr_floats("scales");
+    scales.assign(f.begin(), f.end());
+  } else {
+    scales = {1, 1, c.attr_f("height_scale", 1), c.attr_f("width_scale", 1)};
+  }
+  // Upsample's linear mode is asymmetric (align_corners=False with the given scale).
+  if (mode != "nearest") c.unsupported("Upsample mode '" + mode + "'");
+  resize_common(c, scales, {}, mode, "asymmetric", "floor");
+}
+
+void matmul_build(Ctx& c) { c.set_out(0, c.emit("matmul", {c.in(0), c.in(1)})); }
+
+void depth_to_space_build(Ctx& c) {
+  V x = c.in(0);
+  DimVector s = c.static_shape(x, "DepthToSpace");
+  if (s.size() != 4) c.invalid("input must be 4-D");
+  int64_t b = c.attr_i("blocksize", 0);
+  if (b <= 0 || s[1] % (b * b)) c.invalid("blocksize must divide channels");
+  int64_t N = s[0], C = s[1], H = s[2], W = s[3];
+  bool crd = c.attr_s("mode", "DCR") == "CRD";
+  V y = crd ? reshape(c, x, {N, C / (b * b), b, b, H, W}) : reshape(c, x, {N, b, b, C / (b * b), H, W});
+  y = c.emit("permute", {y}, {crd ? DimVector{0, 1, 4, 2, 5, 3} : DimVector{0, 3, 4, 1, 5, 2}});
+  c.set_out(0, reshape(c, y, {N, C / (b * b), H * b, W * b}));
+}
+
+void space_to_depth_build(Ctx& c) {
+  V x = c.in(0);
+  DimVector s = c.static_shape(x, "SpaceToDepth");
+  if (s.size() != 4) c.invalid("input must be 4-D");
+  int64_t b = c.attr_i("blocksize", 0);
+  if (b <= 0 || s[2] % b || s[3] % b) c.invalid("blocksize must divide H and W");
+  int64_t N = s[0], C = s[1], H = s[2], W = s[3];
+  V y = reshape(c, x, {N, C, H / b, b, W / b, b});
+  y = c.emit("permute", {y}, {DimVector{0, 3, 5, 1, 2, 4}});
+  c.set_out(0, reshape(c, y, {N, C * b * b, H / b, W / b}));
+}
+
+}  // namespace
+
+const std::vector<OpEntry>& op_table() {
+  static const std::vector<OpEntry> t = [] {
+    std::vector<OpEntry> v;
+    auto add = [&](const char* op, int since, int until, BuildFn f) { v.push_back({op, since, until, std::move(f)}); };
+    // elementwise
+    for (auto [o, r] : std::initializer_list<std::pair<const char*, const char*>>{
+             {"Relu", "relu"}, {"Sigmoid", "sigmoid"}, {"Tanh", "tanh"}, {"Erf", "erf"}, {"Exp", "exp"}, {"Log", "log"},
+             {"Neg", "neg"}, {"Abs", "abs"}, {"Sqrt", "sqrt"}, {"Reciprocal", "reciprocal"}, {"Floor", "floor"},
+             {"Ceil", "ceil"}, {"Sin", "sin"}, {"Cos", "cos"}, {"Tan", "tan"}, {"Sign", "sign"}, {"Not", "logical_not"},
+             {"Round", "round"}, {"IsNaN", "isnan"}, {"HardSwish", "hardswish"}, {"Mish", "mish"}})
+      add(o, 1, kMax, unary(r));
+    for (auto [o, r] : std::initializer_list<std::pair<const char*, const char*>>{
+             {"Add", "add"}, {"Sub", "sub"}, {"Mul", "mul"}, {"Equal", "eq"}, {"Less", "lt"},
+             {"Greater", "gt"}, {"LessOrEqual", "le"}, {"GreaterOrEqual", "ge"}, {"And", "logical_and"},
+             {"Or", "logical_or"}, {"Xor", "logical_xor"}, {"BitwiseAnd", "bitwise_and"}, {"BitwiseOr", "bitwise_or"},
+             {"BitwiseXor", "bitwise_xor"}})
+      add(o, 1, kMax, binary(r));
+    add("BitwiseNot", 1, kMax, unary("bitwise_not"));
+    add("Div", 1, kMax, div_build);
+    add("Pow", 1, kMax, pow_build);
+    add("Mod", 10, kMax, mod_build);
+    add("Max", 1, kMax, variadic("maximum"));
+    add("Min", 1, kMax, variadic("minimum"));
+    add("Sum", 1, kMax, variadic("add"));
+    add("Mean", 1, kMax, mean_build);
+    add("LeakyRelu", 1, kMax, leaky_relu_build);
+    add("Elu", 1, kMax, elu_build);
+    add("Selu", 1, kMax, selu_build);
+    add("Celu", 12, kMax, celu_build);
+    add("HardSigmoid", 1, kMax, hard_sigmoid_build);
+    add("PRelu", 1, kMax, prelu_build);
+    add("Softsign", 1, kMax, softsign_build);
+    add("Softplus", 1, kMax, softplus_build);
+    add("ThresholdedRelu", 10, kMax, thresholded_relu_build);
+    add("Clip", 1, kMax, clip_build);
+    add("Where", 9, kMax, where_build);
+    add("IsInf", 10, kMax, isinf_build);
+    add("Cast", 6, kMax, cast_build);
+    // linear algebra, conv, pooling, norms
+    add("MatMul", 1, kMax, matmul_build);
+    add("Gemm", 1, kMax, gemm_build);
+    add("Conv", 1, kMax, conv_build);
+    add("ConvTranspose", 1, kMax, conv_transpose_build);
+    add("MaxPool", 1, kMax, [](Ctx& c) { pool_build(c, true); });
+    add("AveragePool", 1, kMax, [](Ctx& c) { pool_build(c, false); });
+    add("GlobalAveragePool", 1, kMax, [](Ctx& c) { global_pool_build(c, "mean"); });
+    add("GlobalMaxPool", 1, kMax, [](Ctx& c) { global_pool_build(c, "amax"); });
+    add("BatchNormalization", 1, kMax, batch_norm_build);
+    add("InstanceNormalization", 1, kMax, instance_norm_build);
+    add("LayerNormalization", 17, kMax, layer_norm_build);
+    add("Softmax", 1, kMax, [](Ctx& c) { softmax_build(c, "softmax"); });
+    add("LogSoftmax", 1, kMax, [](Ctx& c) { softmax_build(c, "log_softmax"); });
+    // reductions (axes become an input: ReduceSum at 13, the others at 18)
+    add("ReduceSum", 1, kMax, [](Ctx& c) { reduce_build(c, "sum", 13); });
+    add("ReduceMean", 1, kMax, [](Ctx& c) { reduce_build(c, "mean", 18); });
+    add("ReduceMax", 1, kMax, [](Ctx& c) { reduce_build(c, "amax", 18); });
+    add("ReduceMin", 1, kMax, [](Ctx& c) { reduce_build(c, "amin", 18); });
+    add("ReduceProd", 1, kMax, [](Ctx& c) { reduce_build(c, "prod", 18); });
+    add("ReduceL1", 1, kMax, [](Ctx& c) { reduce_build(c, "l1", 18); });
+    add("ReduceL2", 1, kMax, [](Ctx& c) { reduce_build(c, "l2", 18); });
+    add("ReduceLogSumExp", 1, kMax, [](Ctx& c) { reduce_build(c, "logsumexp", 18); });
+    add("ReduceLogSum", 1, kMax, [](Ctx& c) { reduce_build(c, "logsum", 18); });
+    add("ReduceSumSquare", 1, kMax, [](Ctx& c) { reduce_build(c, "sumsquare", 18); });
+    add("ArgMax", 1, kMax, [](Ctx& c) { arg_build(c, "argmax"); });
+    add("ArgMin", 1, kMax, [](Ctx& c) { arg_build(c, "argmin"); });
+    add("CumSum", 11, kMax, cumsum_build);
+    // shape and indexing
+    add("Identity", 1, kMax, identity_build);
+    add("Dropout", 1, kMax, dropout_build);
+    add("Constant", 1, kMax, constant_build);
+    add("Shape", 1, kMax, shape_build);
+    add("Size", 1, kMax, size_build);
+    add("Reshape", 5, kMax, reshape_build);
+    add("Flatten", 1, kMax, flatten_build);
+    add("Transpose", 1, kMax, transpose_build);
+    add("Squeeze", 1, kMax, squeeze_build);
+    add("Unsqueeze", 1, kMax, unsqueeze_build);
+    add("Concat", 1, kMax, concat_build);
+    add("Split", 2, kMax, split_build);
+    add("Slice", 1, kMax, slice_build);
+    add("Gather", 1, kMax, gather_build);
+    add("GatherElements", 11, kMax, gather_elements_build);
+    add("Pad", 2, kMax, pad_build);
+    add("Expand", 8, kMax, expand_build);
+    add("Tile", 6, kMax, tile_build);
+    add("ConstantOfShape", 9, kMax, constant_of_shape_build);
+    add("Range", 11, kMax, range_build);
+    add("Trilu", 14, kMax, trilu_build);
+    add("DepthToSpace", 1, kMax, depth_to_space_build);
+    add("SpaceToDepth", 1, kMax, space_to_depth_build);
+    add("Resize", 10, kMax, resize_build);
+    add("Upsample", 7, 9, upsample_build);
+    return v;
+  }();
+  return t;
+}
+
+}  // namespace sinter::onnx::detail

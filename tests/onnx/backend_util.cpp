@@ -1,0 +1,113 @@
+#include "backend_util.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "sinter/error.h"
+#include "sinter/graph/session.h"
+#include "sinter/onnx.h"
+
+namespace fs = std::filesystem;
+
+namespace sinter::onnx::testing {
+
+std::string testdata_dir() {
+  if (const char* e = std::getenv("SINTER_ONNX_TESTDATA")) return e;
+  return "/usr/share/libonnx-testdata/data";
+}
+
+static std::vector<std::string> sorted_files(const fs::path& dir, const std::string& prefix) {
+  std::vector<std::string> r;
+  for (auto& e : fs::directory_iterator(dir)) {
+    auto n = e.path().filename().string();
+    if (n.rfind(prefix, 0) == 0 && e.path().extension() == ".pb") r.push_back(e.path().string());
+  }
+  // input_0.pb ... input_10.pb: numeric order
+  std::sort(r.begin(), r.end(), [&](const std::string& a, const std::string& b) {
+    auto num = [&](const std::string& p) { return std::stoi(fs::path(p).stem().string().substr(prefix.size())); };
+    return num(a) < num(b);
+  });
+  return r;
+}
+
+static std::string compare(const Tensor& got, const Tensor& want, double rtol, double atol) {
+  std::ostringstream os;
+  if (got.dtype() != want.dtype()) {
+    os << "dtype " << got.dtype() << " != expected " << want.dtype();
+    return os.str();
+  }
+  if (got.sizes() != want.sizes()) {
+    os << "shape " << shape_str(got.sizes()) << " != expected " << shape_str(want.sizes());
+    return os.str();
+  }
+  Tensor g = got.to(DType::Double).contiguous(), w = want.to(DType::Double).contiguous();
+  const double* pg = static_cast<const double*>(g.data_ptr());
+  const double* pw = static_cast<const double*>(w.data_ptr());
+  for (int64_t i = 0; i < g.numel(); ++i) {
+    double a = pg[i], b = pw[i];
+    if (std::isnan(a) && std::isnan(b)) continue;
+    if (a == b) continue;
+    if (!(std::abs(a - b) <= atol + rtol * std::abs(b))) {
+      os << "element " << i << ": " << a << " != expected " << b;
+      return os.str();
+    }
+  }
+  return "";
+}
+
+CaseResult run_backend_case(const std::string& dir, double rtol, double atol) {
+  CaseResult r;
+  std::unique_ptr<graph::Graph> g;
+  try {
+    g = load((fs::path(dir) / "model.onnx").string());
+  } catch (const NotImplementedError& e) {
+    r.status = CaseResult::Skipped;
+    r.reason = e.what();
+    return r;
+  } catch (const std::exception& e) {
+    r.reason = std::string("load: ") + e.what();
+    return r;
+  }
+  try {
+    graph::Session s(*g);
+    std::vector<fs::path> sets;
+    for (auto& e : fs::directory_iterator(dir))
+      if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0) sets.push_back(e.path());
+    std::sort(sets.begin(), sets.end());
+    if (sets.empty()) {
+      r.reason = "no test_data_set_* folders";
+      return r;
+    }
+    for (auto& set : sets) {
+      std::vector<Tensor> inputs, expected;
+      for (auto& f : sorted_files(set, "input_")) inputs.push_back(load_tensor(f));
+      for (auto& f : sorted_files(set, "output_")) expected.push_back(load_tensor(f));
+      if (inputs.size() != g->inputs().size()) {
+        r.reason = "data set has " + std::to_string(inputs.size()) + " inputs, the graph " + std::to_string(g->inputs().size());
+        return r;
+      }
+      auto out = s.run(inputs);
+      if (out.size() != expected.size()) {
+        r.reason = "got " + std::to_string(out.size()) + " outputs, expected " + std::to_string(expected.size());
+        return r;
+      }
+      for (size_t i = 0; i < out.size(); ++i) {
+        std::string m = compare(out[i], expected[i], rtol, atol);
+        if (!m.empty()) {
+          r.reason = set.filename().string() + " output " + std::to_string(i) + ": " + m;
+          return r;
+        }
+      }
+    }
+  } catch (const std::exception& e) {
+    r.reason = std::string("run: ") + e.what();
+    return r;
+  }
+  r.status = CaseResult::Passed;
+  return r;
+}
+
+}  // namespace sinter::onnx::testing
