@@ -1,0 +1,65 @@
+"""Exports two small PyTorch models to ONNX for the importer test, with inputs and torch's outputs.
+
+usage: export_torch.py OUT_DIR
+Writes conv.onnx (a small conv net), mlp.onnx (dynamic batch) and for each model
+<name>_in_<k>.npy / <name>_out_<k>.npy pairs.
+"""
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+out = sys.argv[1]
+torch.manual_seed(0)
+
+
+class ConvNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.c2 = nn.Conv2d(8, 16, 3, stride=2, groups=2)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(16 * 3 * 3, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.bn(self.c1(x)))
+        x = self.pool(nn.functional.leaky_relu(self.c2(x), 0.1))
+        x = nn.functional.avg_pool2d(x, 1)
+        x = torch.flatten(x, 1)
+        return torch.softmax(self.fc(x), dim=1)
+
+
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.l1 = nn.Linear(20, 32)
+        self.l2 = nn.Linear(32, 32)
+        self.l3 = nn.Linear(32, 5)
+
+    def forward(self, x):
+        h = torch.tanh(self.l1(x))
+        h = nn.functional.gelu(self.l2(h)) + h
+        return torch.sigmoid(self.l3(h)) * 2.0 - 0.5
+
+
+def export(name, model, inputs, dynamic):
+    model.eval()
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+    kwargs = {}
+    if dynamic:
+        kwargs["dynamic_axes"] = {"x": {0: "batch"}, "y": {0: "batch"}}
+    torch.onnx.export(model, inputs[0], f"{out}/{name}.onnx", input_names=["x"], output_names=["y"],
+                      opset_version=13, **kwargs)
+    with torch.no_grad():
+        for k, x in enumerate(inputs):
+            np.save(f"{out}/{name}_in_{k}.npy", x.numpy())
+            np.save(f"{out}/{name}_out_{k}.npy", model(x).numpy())
+
+
+export("conv", ConvNet(), [torch.randn(2, 3, 14, 14)], False)
+export("mlp", MLP(), [torch.randn(4, 20), torch.randn(7, 20)], True)

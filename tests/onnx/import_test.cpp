@@ -1,0 +1,294 @@
+// The importer on hand-built models (hostile ones must fail with typed errors) and on models
+// exported by PyTorch (sinter's output against torch's).
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "sinter/error.h"
+#include "sinter/graph/session.h"
+#include "sinter/io/npy.h"
+#include "sinter/onnx.h"
+#include "sinter/ops/factory.h"
+
+namespace fs = std::filesystem;
+using namespace sinter;
+namespace sx = sinter::onnx;
+
+namespace {
+
+fs::path temp_dir(const std::string& tag) {
+  fs::path p = fs::temp_directory_path() / ("sinter_onnx_" + tag + "_" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+void write(const fs::path& p, const std::string& bytes) {
+  std::ofstream f(p, std::ios::binary);
+  f << bytes;
+}
+
+// Y = Relu(X) + W, X: f32[2, 3], W an initializer f32[3].
+::onnx::ModelProto base_model() {
+  ::onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  auto* g = m.mutable_graph();
+  g->set_name("t");
+  auto* x = g->add_input();
+  x->set_name("X");
+  x->mutable_type()->mutable_tensor_type()->set_elem_type(::onnx::TensorProto::FLOAT);
+  auto* sh = x->mutable_type()->mutable_tensor_type()->mutable_shape();
+  sh->add_dim()->set_dim_param("N");
+  sh->add_dim()->set_dim_value(3);
+  auto* w = g->add_initializer();
+  w->set_name("W");
+  w->set_data_type(::onnx::TensorProto::FLOAT);
+  w->add_dims(3);
+  for (float v : {1.f, 2.f, 3.f}) w->add_float_data(v);
+  auto* n1 = g->add_node();
+  n1->set_name("relu1");
+  n1->set_op_type("Relu");
+  n1->add_input("X");
+  n1->add_output("R");
+  auto* n2 = g->add_node();
+  n2->set_name("add1");
+  n2->set_op_type("Add");
+  n2->add_input("R");
+  n2->add_input("W");
+  n2->add_output("Y");
+  g->add_output()->set_name("Y");
+  return m;
+}
+
+std::string bytes_of(const ::onnx::ModelProto& m) { return m.SerializeAsString(); }
+
+template <class E>
+std::string expect_throw(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "wrong exception type: " << e.what();
+    return "";
+  }
+  ADD_FAILURE() << "no exception";
+  return "";
+}
+
+}  // namespace
+
+TEST(OnnxImport, BaseModelRuns) {
+  auto g = sx::load_bytes(bytes_of(base_model()));
+  graph::Session s(*g);
+  Tensor x = empty({2, 3});
+  float* p = static_cast<float*>(x.data_ptr());
+  for (int i = 0; i < 6; ++i) p[i] = static_cast<float>(i) - 3.f;
+  auto y = s.run({x});
+  ASSERT_EQ(y.size(), 1u);
+  EXPECT_EQ(g->outputs()[0]->name, "Y");
+  const float* q = static_cast<const float*>(y[0].contiguous().data_ptr());
+  const float want[6] = {1, 2, 3, 1, 3, 5};
+  for (int i = 0; i < 6; ++i) EXPECT_FLOAT_EQ(q[i], want[i]) << i;
+}
+
+TEST(OnnxImport, TruncatedProtobuf) {
+  std::string b = bytes_of(base_model());
+  auto msg = expect_throw<IOError>([&] { sx::load_bytes(b.substr(0, b.size() / 2)); });
+  EXPECT_NE(msg.find("truncated"), std::string::npos) << msg;
+  expect_throw<IOError>([&] { sx::load_bytes(std::string("\xff\xff\xff\xff garbage", 12)); });
+}
+
+TEST(OnnxImport, FileSizeLimit) {
+  fs::path d = temp_dir("size");
+  write(d / "m.onnx", bytes_of(base_model()));
+  sx::LoadOptions o;
+  o.max_file_bytes = 10;
+  auto msg = expect_throw<IOError>([&] { sx::load((d / "m.onnx").string(), o); });
+  EXPECT_NE(msg.find("limit"), std::string::npos) << msg;
+  expect_throw<IOError>([&] { sx::load((d / "missing.onnx").string()); });
+  fs::remove_all(d);
+}
+
+TEST(OnnxImport, NegativeAndHugeDims) {
+  auto m = base_model();
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(1)->set_dim_value(-3);
+  expect_throw<ShapeError>([&] { sx::load_bytes(bytes_of(m)); });
+
+  m = base_model();
+  m.mutable_graph()->mutable_initializer(0)->set_dims(0, -1);
+  expect_throw<ShapeError>([&] { sx::load_bytes(bytes_of(m)); });
+
+  // 2^40 x 2^40 floats: must be refused before any allocation.
+  m = base_model();
+  auto* w = m.mutable_graph()->mutable_initializer(0);
+  w->clear_dims();
+  w->add_dims(int64_t(1) << 40);
+  w->add_dims(int64_t(1) << 40);
+  expect_throw<ShapeError>([&] { sx::load_bytes(bytes_of(m)); });
+
+  m = base_model();
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(1)->set_dim_value(
+      int64_t(1) << 62);
+  expect_throw<ShapeError>([&] { sx::load_bytes(bytes_of(m)); });
+}
+
+TEST(OnnxImport, ShortTensorData) {
+  auto m = base_model();
+  auto* w = m.mutable_graph()->mutable_initializer(0);
+  w->clear_float_data();
+  w->set_raw_data(std::string(8, '\0'));  // 2 floats for shape (3,)
+  auto msg = expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+  EXPECT_NE(msg.find("raw_data"), std::string::npos) << msg;
+
+  m = base_model();
+  m.mutable_graph()->mutable_initializer(0)->mutable_float_data()->RemoveLast();
+  expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+}
+
+TEST(OnnxImport, DanglingAndDuplicateNames) {
+  auto m = base_model();
+  m.mutable_graph()->mutable_node(1)->set_input(0, "nowhere");
+  auto msg = expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+  EXPECT_NE(msg.find("add1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("nowhere"), std::string::npos) << msg;
+
+  m = base_model();
+  m.mutable_graph()->mutable_node(1)->set_output(0, "R");  // R defined twice
+  m.mutable_graph()->mutable_output(0)->set_name("R");
+  expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+
+  m = base_model();
+  m.mutable_graph()->add_output()->set_name("Y");  // listed twice
+  expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+
+  m = base_model();
+  m.mutable_graph()->mutable_output(0)->set_name("missing");
+  expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+}
+
+TEST(OnnxImport, UnsupportedOpNamesNodeTypeAndOpset) {
+  auto m = base_model();
+  m.mutable_graph()->mutable_node(0)->set_op_type("FancyOp");
+  auto msg = expect_throw<NotImplementedError>([&] { sx::load_bytes(bytes_of(m)); });
+  EXPECT_NE(msg.find("relu1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("FancyOp"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("opset 13"), std::string::npos) << msg;
+
+  m = base_model();
+  m.mutable_opset_import(0)->set_version(99);
+  expect_throw<NotImplementedError>([&] { sx::load_bytes(bytes_of(m)); });
+}
+
+TEST(OnnxImport, OutOfRangeAttribute) {
+  auto m = base_model();
+  auto* n = m.mutable_graph()->mutable_node(0);
+  n->set_op_type("Softmax");
+  auto* a = n->add_attribute();
+  a->set_name("axis");
+  a->set_type(::onnx::AttributeProto::INT);
+  a->set_i(5);
+  auto msg = expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+  EXPECT_NE(msg.find("axis"), std::string::npos) << msg;
+
+  a->set_type(::onnx::AttributeProto::STRING);
+  a->set_s("x");
+  expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+}
+
+TEST(OnnxImport, ExternalDataStaysInsideTheModelFolder) {
+  fs::path root = temp_dir("ext");
+  fs::path d = root / "model";
+  fs::create_directories(d);
+  float vals[3] = {4, 5, 6};
+  write(d / "w.bin", std::string(reinterpret_cast<const char*>(vals), sizeof vals));
+  write(root / "outside.bin", std::string(reinterpret_cast<const char*>(vals), sizeof vals));
+  fs::create_symlink(root / "outside.bin", d / "link.bin");
+
+  auto with_location = [&](const std::string& loc) {
+    auto m = base_model();
+    auto* w = m.mutable_graph()->mutable_initializer(0);
+    w->clear_float_data();
+    w->set_data_location(::onnx::TensorProto::EXTERNAL);
+    auto* kv = w->add_external_data();
+    kv->set_key("location");
+    kv->set_value(loc);
+    write(d / "m.onnx", bytes_of(m));
+    return (d / "m.onnx").string();
+  };
+  // Inside the folder: loads and the values arrive.
+  auto g = sx::load(with_location("w.bin"));
+  const float* p = static_cast<const float*>(g->value("W")->constant.data_ptr());
+  EXPECT_EQ(p[0], 4);
+  EXPECT_EQ(p[2], 6);
+
+  auto msg = expect_throw<IOError>([&] { sx::load(with_location("../outside.bin")); });
+  EXPECT_NE(msg.find(".."), std::string::npos) << msg;
+  expect_throw<IOError>([&] { sx::load(with_location((root / "outside.bin").string())); });
+  msg = expect_throw<IOError>([&] { sx::load(with_location("link.bin")); });
+  EXPECT_NE(msg.find("outside"), std::string::npos) << msg;
+  expect_throw<IOError>([&] { sx::load(with_location("absent.bin")); });
+  // From bytes there is no folder: external data is refused.
+  auto m = base_model();
+  auto* w = m.mutable_graph()->mutable_initializer(0);
+  w->clear_float_data();
+  w->set_data_location(::onnx::TensorProto::EXTERNAL);
+  auto* kv = w->add_external_data();
+  kv->set_key("location");
+  kv->set_value("w.bin");
+  expect_throw<IOError>([&] { sx::load_bytes(bytes_of(m)); });
+  fs::remove_all(root);
+}
+
+TEST(OnnxImport, TableCoversTheCoreOps) {
+  std::set<std::string> ops;
+  for (auto& e : sx::supported_ops()) ops.insert(e.op_type);
+  for (const char* want : {"Conv", "Gemm", "MatMul", "Relu", "Reshape", "Softmax", "BatchNormalization", "Resize",
+                           "LayerNormalization", "Slice", "Gather", "Concat", "Clip", "Pad", "Squeeze", "Unsqueeze"})
+    EXPECT_TRUE(ops.count(want)) << want;
+}
+
+// Models exported by PyTorch 1.13 (torch.onnx.export): sinter's output against torch's.
+TEST(OnnxImport, PytorchExportedModels) {
+  fs::path d = temp_dir("torch");
+  std::string cmd = "/usr/bin/python3 " SINTER_SOURCE_DIR "/tests/onnx/export_torch.py " + d.string() + " > " +
+                    (d / "log.txt").string() + " 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "export failed; see " << (d / "log.txt");
+  struct Case {
+    const char* name;
+    int sets;
+  };
+  for (Case c : {Case{"conv", 1}, Case{"mlp", 2}}) {
+    SCOPED_TRACE(c.name);
+    auto g = sx::load((d / (std::string(c.name) + ".onnx")).string());
+    graph::Session s(*g);
+    for (int k = 0; k < c.sets; ++k) {
+      Tensor x = io::load_npy((d / (std::string(c.name) + "_in_" + std::to_string(k) + ".npy")).string());
+      Tensor want = io::load_npy((d / (std::string(c.name) + "_out_" + std::to_string(k) + ".npy")).string());
+      auto y = s.run({x});
+      ASSERT_EQ(y.size(), 1u);
+      ASSERT_EQ(y[0].sizes(), want.sizes());
+      Tensor a = y[0].to(DType::Double).contiguous(), b = want.to(DType::Double).contiguous();
+      const double* pa = static_cast<const double*>(a.data_ptr());
+      const double* pb = static_cast<const double*>(b.data_ptr());
+      double scale = 0, err = 0;
+      for (int64_t i = 0; i < b.numel(); ++i) {
+        scale = std::max(scale, std::abs(pb[i]));
+        err = std::max(err, std::abs(pa[i] - pb[i]));
+      }
+      EXPECT_GT(scale, 0);
+      EXPECT_LE(err, 1e-4 * scale) << "set " << k << ": max error " << err << " at scale " << scale;
+    }
+  }
+  auto info = sx::inspect((d / "conv.onnx").string());
+  EXPECT_GT(info.flops, 0);
+  EXPECT_GT(info.parameters, 1000);
+  EXPECT_EQ(info.inputs.size(), 1u);
+  fs::remove_all(d);
+}
