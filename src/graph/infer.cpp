@@ -33,126 +33,156 @@ int64_t representative(size_t run, size_t k) { return run == 0 ? 97 + 2 * static
 
 }  // namespace
 
-void Graph::infer_shapes() {
-  verify();
-  std::map<std::string, size_t> symbols;
-  auto sym_index = [&](const std::string& s) { return symbols.emplace(s, symbols.size()).first->second; };
-  // Per value: a stand-in for each run (undefined = unknown shape).
+namespace {
+
+/// Shape inference state: two stand-ins per value (one per representative-size run).
+struct Inference {
+  std::map<std::string, size_t, std::less<>>& symbols;
   std::map<const Value*, std::array<Tensor, 2>> st;
-  for (auto& vp : values_) {
-    Value* v = vp.get();
-    if (v->kind == Value::Kind::Initializer) {
-      st[v] = {v->constant, v->constant};
-    } else if (v->kind == Value::Kind::Input && v->shape) {
-      bool known = true;
-      std::array<DimVector, 2> sz;
-      for (auto& d : *v->shape) {
-        if (d.is_unknown()) known = false;
-        for (size_t r = 0; r < 2; ++r) sz[r].push_back(d.is_static() ? d.value : representative(r, sym_index(d.symbol)));
-      }
-      if (known) st[v] = {meta_tensor(sz[0], v->dtype), meta_tensor(sz[1], v->dtype)};
-    }
+
+  size_t sym_index(const std::string& s) { return symbols.emplace(s, symbols.size()).first->second; }
+  const std::string* symbol_at(size_t run, int64_t size) const {
+    for (auto& [s, k] : symbols)
+      if (representative(run, k) == size) return &s;
+    return nullptr;
   }
-  std::map<std::pair<size_t, int64_t>, std::string> rep_to_sym;  // (run, size) -> symbol
-  auto refresh_reps = [&] {
-    for (auto& [s, k] : symbols) {
-      rep_to_sym[{0, representative(0, k)}] = s;
-      rep_to_sym[{1, representative(1, k)}] = s;
+  /// Makes v's stand-ins from its constant or its (fully known) shape; false if unknown.
+  bool standin(const Value* v) {
+    if (st.count(v)) return true;
+    if (v->is_constant()) {
+      st[v] = {v->constant, v->constant};
+      return true;
     }
-  };
-  refresh_reps();
-  for (Node* n : topo_order()) {
-    bool known = n->op != nullptr;
+    if (!v->shape) return false;
+    std::array<DimVector, 2> sz;
+    for (auto& d : *v->shape) {
+      if (d.is_unknown()) return false;
+      for (size_t r = 0; r < 2; ++r) sz[r].push_back(d.is_static() ? d.value : representative(r, sym_index(d.symbol)));
+    }
+    st[v] = {meta_tensor(sz[0], v->dtype), meta_tensor(sz[1], v->dtype)};
+    return true;
+  }
+  void node(Node* n);
+};
+
+void Inference::node(Node* n) {
+  bool known = n->op != nullptr;
+  for (Value* v : n->inputs)
+    if (v && !standin(v)) known = false;
+  if (!known) {
+    for (Value* o : n->outputs) {
+      o->shape.reset();
+      st.erase(o);
+    }
+    return;
+  }
+  ops::Attrs attrs = n->full_attrs();
+  bool dynamic = false;  // a data-dependent op over non-constant inputs: dtype and rank only
+  for (Value* v : n->inputs)
+    if (v && n->op->data_dependent && !v->is_constant()) dynamic = true;
+  if (dynamic) {
+    std::vector<Tensor> in;  // meta reads values here: zeros of the representative shape
     for (Value* v : n->inputs)
-      if (v && !st.count(v)) known = false;
-    if (!known) {
-      for (Value* o : n->outputs) o->shape.reset();
-      continue;
-    }
-    ops::Attrs attrs = n->full_attrs();
-    bool dynamic = false;  // a data-dependent op over non-constant inputs: dtype and rank only
-    for (Value* v : n->inputs)
-      if (v && n->op->data_dependent && !v->is_constant()) dynamic = true;
-    if (dynamic) {
-      std::vector<Tensor> in;  // meta reads values here: zeros of the representative shape
-      for (Value* v : n->inputs)
-        in.push_back(!v ? Tensor() : v->is_constant() ? v->constant : sinter::zeros(st[v][0].sizes(), TensorOptions(v->dtype)));
-      MetaResult m = run_meta(*n, in, attrs);
-      for (size_t i = 0; i < n->outputs.size(); ++i) {
-        n->outputs[i]->dtype = m.specs[i].dtype;
-        n->outputs[i]->shape = Shape(m.specs[i].sizes.size(), Dim::unknown());
-      }
-      continue;  // outputs have no stand-ins: everything downstream stays unknown
-    }
-    std::array<MetaResult, 2> res;
-    try {
-      for (size_t r = 0; r < 2; ++r) {
-        std::vector<Tensor> in;
-        for (Value* v : n->inputs) in.push_back(v ? st[v][r] : Tensor());
-        res[r] = run_meta(*n, in, attrs);
-        for (size_t i = 0; i < n->outputs.size(); ++i) {
-          const auto& sp = res[r].specs[i];
-          if (n->op->is_view) {
-            st[n->outputs[i]][r] = sinter::detail::make_alias(in[0], sp.sizes, sp.strides, sp.offset);
-          } else {
-            st[n->outputs[i]][r] = meta_tensor(sp.sizes, sp.dtype);
-          }
-        }
-      }
-    } catch (const InternalError&) {
-      throw;
-    } catch (const Error&) {
-      // With symbolic inputs the representative sizes may be what fails (a symbol that must
-      // equal a static size, as N + a constant of 2 rows). Probe with every non-static dim
-      // set to 1 (which broadcasts with anything): if that fails too, the graph is wrong.
-      bool symbolic = false;
-      std::vector<Tensor> probe;
-      for (Value* v : n->inputs) {
-        if (!v || v->is_constant()) {
-          probe.push_back(v ? v->constant : Tensor());
-          continue;
-        }
-        DimVector sz;
-        for (auto& d : *v->shape) {
-          symbolic = symbolic || !d.is_static();
-          sz.push_back(d.is_static() ? d.value : 1);
-        }
-        probe.push_back(meta_tensor(sz, v->dtype));
-      }
-      if (!symbolic) throw;
-      run_meta(*n, probe, attrs);  // throws the graph's error (sizes shown with symbols as 1)
-      for (Value* o : n->outputs) {  // known only at run time
-        o->shape.reset();
-        st.erase(o);
-      }
-      continue;
-    }
+      in.push_back(!v                  ? Tensor()
+                   : v->is_constant() ? v->constant
+                                      : sinter::zeros(st.at(v)[0].sizes(), TensorOptions(v->dtype)));
+    MetaResult m = run_meta(*n, in, attrs);
     for (size_t i = 0; i < n->outputs.size(); ++i) {
-      Value* o = n->outputs[i];
-      const auto& a = res[0].specs[i];
-      const auto& b = res[1].specs[i];
-      o->dtype = n->op->is_view && n->inputs[0] ? n->inputs[0]->dtype : a.dtype;
-      Shape s;
-      if (a.sizes.size() != b.sizes.size()) {
-        o->shape.reset();  // rank depends on a symbol
-        st.erase(o);
+      n->outputs[i]->dtype = m.specs[i].dtype;
+      n->outputs[i]->shape = Shape(m.specs[i].sizes.size(), Dim::unknown());
+    }
+    return;  // outputs have no stand-ins: everything downstream stays unknown
+  }
+  std::array<MetaResult, 2> res;
+  try {
+    for (size_t r = 0; r < 2; ++r) {
+      std::vector<Tensor> in;
+      for (Value* v : n->inputs) in.push_back(v ? st.at(v)[r] : Tensor());
+      res[r] = run_meta(*n, in, attrs);
+      for (size_t i = 0; i < n->outputs.size(); ++i) {
+        const auto& sp = res[r].specs[i];
+        if (n->op->is_view) {
+          st[n->outputs[i]][r] = sinter::detail::make_alias(in[0], sp.sizes, sp.strides, sp.offset);
+        } else {
+          st[n->outputs[i]][r] = meta_tensor(sp.sizes, sp.dtype);
+        }
+      }
+    }
+  } catch (const InternalError&) {
+    throw;
+  } catch (const Error&) {
+    // With symbolic inputs the representative sizes may be what fails (a symbol that must
+    // equal a static size, as N + a constant of 2 rows). Probe with every non-static dim
+    // set to 1 (which broadcasts with anything): if that fails too, the graph is wrong.
+    bool symbolic = false;
+    std::vector<Tensor> probe;
+    for (Value* v : n->inputs) {
+      if (!v || v->is_constant()) {
+        probe.push_back(v ? v->constant : Tensor());
         continue;
       }
-      for (size_t d = 0; d < a.sizes.size(); ++d) {
-        if (a.sizes[d] == b.sizes[d]) {
-          s.push_back(Dim(a.sizes[d]));
-        } else {
-          auto ia = rep_to_sym.find({0, a.sizes[d]});
-          auto ib = rep_to_sym.find({1, b.sizes[d]});
-          if (ia != rep_to_sym.end() && ib != rep_to_sym.end() && ia->second == ib->second)
-            s.push_back(Dim(ia->second));
-          else
-            s.push_back(Dim::unknown());
-        }
+      DimVector sz;
+      for (auto& d : *v->shape) {
+        symbolic = symbolic || !d.is_static();
+        sz.push_back(d.is_static() ? d.value : 1);
       }
-      o->shape = std::move(s);
+      probe.push_back(meta_tensor(sz, v->dtype));
     }
+    if (!symbolic) throw;
+    run_meta(*n, probe, attrs);  // throws the graph's error (sizes shown with symbols as 1)
+    for (Value* o : n->outputs) {  // known only at run time
+      o->shape.reset();
+      st.erase(o);
+    }
+    return;
   }
+  for (size_t i = 0; i < n->outputs.size(); ++i) {
+    Value* o = n->outputs[i];
+    const auto& a = res[0].specs[i];
+    const auto& b = res[1].specs[i];
+    o->dtype = n->op->is_view && n->inputs[0] ? n->inputs[0]->dtype : a.dtype;
+    Shape s;
+    if (a.sizes.size() != b.sizes.size()) {
+      o->shape.reset();  // rank depends on a symbol
+      st.erase(o);
+      continue;
+    }
+    for (size_t d = 0; d < a.sizes.size(); ++d) {
+      if (a.sizes[d] == b.sizes[d]) {
+        s.push_back(Dim(a.sizes[d]));
+      } else {
+        const std::string* sa = symbol_at(0, a.sizes[d]);
+        const std::string* sb = symbol_at(1, b.sizes[d]);
+        if (sa && sb && *sa == *sb)
+          s.push_back(Dim(*sa));
+        else
+          s.push_back(Dim::unknown());
+      }
+    }
+    o->shape = std::move(s);
+  }
+}
+
+}  // namespace
+
+void Graph::infer_shapes() {
+  verify();
+  Inference inf{symbols_, {}};
+  for (auto& vp : values_)  // node outputs are (re)computed below, in order
+    if (vp->kind != Value::Kind::NodeOutput) inf.standin(vp.get());
+  for (Node* n : topo_order()) {
+    for (Value* o : n->outputs) o->shape.reset();
+    inf.node(n);
+  }
+}
+
+void Graph::infer_node(Node* n) {
+  SINTER_CHECK(n != nullptr, ValueError, "graph '", name_, "': infer_node of a null node");
+  for (Value* v : n->inputs)
+    SINTER_CHECK(!v || v->kind != Value::Kind::Undefined, ValueError, "node '", n->name, "' (", n->kind,
+                 "): input '", v->name, "' is not defined yet");
+  Inference inf{symbols_, {}};
+  inf.node(n);
 }
 
 }  // namespace sinter::graph

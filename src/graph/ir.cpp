@@ -368,6 +368,7 @@ std::unique_ptr<Graph> Graph::clone() const {
   for (Value* v : inputs_) g->inputs_.push_back(map(v));
   for (Value* v : outputs_) g->outputs_.push_back(map(v));
   g->counter_ = counter_;
+  g->symbols_ = symbols_;
   return g;
 }
 

@@ -200,3 +200,20 @@ TEST(GraphIR, SymbolThatMustMatchAStaticSize) {
   auto m = expect_throws<ShapeError>([&] { h.infer_shapes(); });
   EXPECT_TRUE(contains(m, "(add)")) << m;
 }
+
+TEST(GraphIR, InferNodeAsNodesAreAdded) {
+  Graph g("inc");
+  auto* x = g.add_input("x", kFloat, {"B", 3, 8, 8});
+  g.add_initializer("w", randn({5, 3, 3, 3}));
+  auto* c = g.add_node("conv2d", {x, "w", ""}, {DimVector{2, 2}}, {"c"});
+  g.infer_node(c);
+  EXPECT_EQ(c->output()->type_str(), "f32[B, 5, 3, 3]");
+  auto* a = g.add_node("argmax", {c->output()}, {int64_t(1)}, {"a"});
+  g.infer_node(a);
+  EXPECT_EQ(a->output()->type_str(), "i64[B, 3, 3]");
+  auto* bad = g.add_node("mm", {a->output(), a->output()}, {}, {"m"}, "mm_node");
+  auto m = expect_throws<ShapeError>([&] { g.infer_node(bad); });
+  EXPECT_TRUE(contains(m, "'mm_node' (mm)")) << m;
+  auto* fwd = g.add_node("relu", {"later"}, {}, {"r"});
+  expect_throws<ValueError>([&] { g.infer_node(fwd); });
+}

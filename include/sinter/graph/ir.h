@@ -203,6 +203,11 @@ class Graph {
   /// is that symbol, anything else is unknown ("?"). Values whose inputs have unknown
   /// shapes stay unknown. Meta errors are rethrown with the same type naming node and op.
   void infer_shapes();
+  /// Infers one node's outputs from its inputs' dtypes and shapes (an importer calls this per
+  /// node as it adds them). Views of views are inferred from contiguous stand-ins here, so a
+  /// view that needs its input's real strides is checked only by infer_shapes() and the
+  /// Session. Errors as infer_shapes().
+  void infer_node(Node* node);
 
   /// The text form (see print()).
   std::string str() const;
@@ -223,6 +228,7 @@ class Graph {
   std::vector<Value*> inputs_;
   std::vector<Value*> outputs_;
   int64_t counter_ = 0;
+  std::map<std::string, size_t, std::less<>> symbols_;  // symbol -> index of its representative sizes
 };
 
 /// Writes the graph as text:
