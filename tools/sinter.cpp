@@ -1,8 +1,15 @@
 // The `sinter` command-line program.
 #include <cstring>
+#include <filesystem>
+#include <iomanip>
 #include <iostream>
+#include <map>
+#include <sstream>
 #include <string>
 
+#include "sinter/graph/session.h"
+#include "sinter/io/npy.h"
+#include "sinter/onnx.h"
 #include "sinter/sinter.h"
 
 // The registry lives in the library's internal headers; the CLI lists it through them.
@@ -11,8 +18,93 @@
 static int usage() {
   std::cerr << "usage: sinter <command>\n"
                "  ops        list every op in the registry (name, inputs, attributes, ONNX names)\n"
-               "  version    print the version\n";
+               "  version    print the version\n"
+               "  inspect MODEL.onnx\n"
+               "             inputs, outputs, op histogram, parameter count, FLOP estimate\n"
+               "  run MODEL.onnx --input NAME=FILE.npy ... [--output-dir DIR]\n"
+               "             runs the model; writes DIR/<output name>.npy for every output\n";
   return 2;
+}
+
+static std::string human(double v) {
+  const char* units[] = {"", "K", "M", "G", "T", "P"};
+  int u = 0;
+  while (v >= 1000 && u < 5) {
+    v /= 1000;
+    ++u;
+  }
+  std::ostringstream os;
+  os << std::setprecision(u ? 3 : 0) << std::fixed << v << units[u];
+  return os.str();
+}
+
+static int inspect_cmd(int argc, char** argv) {
+  if (argc != 3) return usage();
+  auto info = sinter::onnx::inspect(argv[2]);
+  std::cout << "model: " << argv[2] << "\n"
+            << "producer: " << (info.producer.empty() ? "?" : info.producer) << ", IR version " << info.ir_version
+            << ", opset " << info.opset << "\n";
+  std::cout << "inputs:\n";
+  for (auto& io : info.inputs) std::cout << "  " << io.name << ": " << io.type << "\n";
+  std::cout << "outputs:\n";
+  for (auto& io : info.outputs) std::cout << "  " << io.name << ": " << io.type << "\n";
+  std::cout << "ops:\n";
+  for (auto& [op, n] : info.op_histogram) std::cout << "  " << std::left << std::setw(24) << op << n << "\n";
+  std::cout << "parameters: " << info.parameters << " (" << human(static_cast<double>(info.parameters)) << ")\n";
+  std::cout << "FLOPs (Conv/Gemm/MatMul, static shapes): " << static_cast<int64_t>(info.flops) << " ("
+            << human(info.flops) << ")\n";
+  return 0;
+}
+
+static int run_cmd(int argc, char** argv) {
+  if (argc < 3) return usage();
+  std::string model = argv[2], out_dir = ".";
+  std::map<std::string, std::string> files;
+  for (int i = 3; i < argc; ++i) {
+    std::string a = argv[i];
+    if ((a == "--input" || a == "-i") && i + 1 < argc) {
+      std::string kv = argv[++i];
+      auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::cerr << "sinter run: --input wants NAME=FILE.npy, got '" << kv << "'\n";
+        return 2;
+      }
+      files[kv.substr(0, eq)] = kv.substr(eq + 1);
+    } else if (a == "--output-dir" && i + 1 < argc) {
+      out_dir = argv[++i];
+    } else {
+      std::cerr << "sinter run: unknown argument '" << a << "'\n";
+      return usage();
+    }
+  }
+  auto g = sinter::onnx::load(model);
+  std::map<std::string, sinter::Tensor> inputs;
+  for (auto* v : g->inputs()) {
+    auto it = files.find(v->name);
+    if (it == files.end()) {
+      std::cerr << "sinter run: missing --input " << v->name << "=FILE.npy (" << v->type_str() << ")\n";
+      return 2;
+    }
+    inputs[v->name] = sinter::io::load_npy(it->second);
+    files.erase(it);
+  }
+  for (auto& [name, f] : files) {
+    std::cerr << "sinter run: the model has no input named '" << name << "'\n";
+    return 2;
+  }
+  sinter::graph::Session s(*g);
+  auto outs = s.run_named(inputs);
+  std::filesystem::create_directories(out_dir);
+  for (auto* v : g->outputs()) {
+    auto& t = outs.at(v->name);
+    std::string safe = v->name;
+    for (auto& ch : safe)
+      if (ch == '/' || ch == '\\' || ch == ':') ch = '_';
+    std::string path = (std::filesystem::path(out_dir) / (safe + ".npy")).string();
+    sinter::io::save_npy(path, t.contiguous());
+    std::cout << v->name << ": " << sinter::shape_str(t.sizes()) << " " << t.dtype() << " -> " << path << "\n";
+  }
+  return 0;
 }
 
 int main(int argc, char** argv) {
@@ -23,6 +115,8 @@ int main(int argc, char** argv) {
       std::cout << "sinter 0.1.0\n";
       return 0;
     }
+    if (cmd == "inspect") return inspect_cmd(argc, argv);
+    if (cmd == "run") return run_cmd(argc, argv);
     if (cmd == "ops") {
       auto all = sinter::ops::Registry::get().all();
       for (auto* op : all) {
