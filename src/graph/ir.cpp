@@ -424,10 +424,20 @@ static bool is_variadic(const ops::OpDef& op) {
   return last == "tensors" || last == "indices";
 }
 
-void Graph::verify() const {
-  // Values: defined exactly once (the builder enforces "once"; here: defined at all).
+void Graph::verify() const { verify_scoped({}); }
+
+void Graph::verify_scoped(const std::vector<const Graph*>& outer) const {
+  // Values: defined exactly once (the builder enforces "once"; here: defined at all). A
+  // subgraph may name a value of an enclosing graph (captured from the outer scope).
+  auto captured = [&](const std::string& name) {
+    for (const Graph* o : outer) {
+      const Value* v = o->find(name);
+      if (v && v->kind != Value::Kind::Undefined) return true;
+    }
+    return false;
+  };
   for (auto& v : values_) {
-    if (v->kind == Value::Kind::Undefined) {
+    if (v->kind == Value::Kind::Undefined && !captured(v->name)) {
       std::string user = v->uses.empty() ? std::string("a graph output")
                                          : "node '" + v->uses[0].node->name + "' (" + v->uses[0].node->kind + ")";
       throw ValueError(detail::str_cat("graph '", name_, "': value '", v->name, "' used by ", user,
@@ -445,7 +455,9 @@ void Graph::verify() const {
                    "): not a registry op and has no subgraphs");
       for (auto& sg : n->subgraphs) {
         SINTER_CHECK(sg != nullptr, ValueError, "node '", n->name, "' (", n->kind, "): null subgraph");
-        sg->verify();
+        std::vector<const Graph*> scope = outer;
+        scope.push_back(this);
+        sg->verify_scoped(scope);
       }
       continue;
     }
@@ -467,10 +479,8 @@ void Graph::verify() const {
     SINTER_CHECK(op.meta != nullptr, ValueError, "node '", n->name, "' (", op.name, "): op has no meta function");
   }
   for (Value* o : outputs_)
-    SINTER_CHECK(o->kind != Value::Kind::Undefined, ValueError, "graph '", name_, "': output '", o->name,
+    SINTER_CHECK(o->kind != Value::Kind::Undefined || captured(o->name), ValueError, "graph '", name_, "': output '", o->name,
                  "' is never defined");
-  std::vector<std::string> seen;
-  for (Value* o : inputs_) seen.push_back(o->name);
   topo_order();  // throws on cycles
 }
 

@@ -217,3 +217,26 @@ TEST(GraphIR, InferNodeAsNodesAreAdded) {
   auto* fwd = g.add_node("relu", {"later"}, {}, {"r"});
   expect_throws<ValueError>([&] { g.infer_node(fwd); });
 }
+
+TEST(GraphIR, SubgraphsCaptureOuterValues) {
+  Graph g("outer");
+  auto* c = g.add_input("cond", kBool, {});
+  auto* x = g.add_input("x", kFloat, {2});
+  auto then_g = std::make_shared<Graph>("then");
+  then_g->set_outputs({then_g->add_node("relu", {"x"}, {}, {"t"})->output()});  // x from the outer graph
+  auto else_g = std::make_shared<Graph>("else");
+  else_g->set_outputs({else_g->add_node("neg", {"x"}, {}, {"e"})->output()});
+  auto* n = g.add_control_node("If", {c, x}, {}, {"y"}, {then_g, else_g}, "if0");
+  g.set_outputs({n->output()});
+  g.verify();
+  g.infer_shapes();
+  EXPECT_FALSE(n->output()->shape.has_value());  // control flow: unknown until run
+  EXPECT_TRUE(contains(g.str(), "%y: f32[?] = If(%cond, %x)")) << g.str();
+  EXPECT_TRUE(contains(g.str(), "    graph then() {\n      %t: f32[?] = relu(%x)\n      return %t\n    }\n")) << g.str();
+  // A name defined nowhere is still an error, reported from inside the body.
+  auto bad = std::make_shared<Graph>("body");
+  bad->set_outputs({bad->add_node("relu", {"nowhere"}, {}, {"b"})->output()});
+  g.add_control_node("If", {c}, {}, {"z"}, {bad}, "if1");
+  auto m = expect_throws<ValueError>([&] { g.verify(); });
+  EXPECT_TRUE(contains(m, "'nowhere'")) << m;
+}

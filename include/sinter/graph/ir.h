@@ -195,7 +195,14 @@ class Graph {
   /// Nodes in a topological order (stable: insertion order where free). ValueError on a cycle,
   /// naming a node on it.
   std::vector<Node*> topo_order() const;
-  /// Checks the graph (see ir.cpp): throws ValueError / ShapeError naming node and op.
+  /// Checks the graph: every used value defined (input, initializer or node output), no
+  /// cycles, input counts equal to the op's schema (at least all but the list for cat-like
+  /// ops), no more attributes than the schema, 1..op outputs per node, graph outputs defined,
+  /// subgraphs recursively. Throws ValueError naming the node and op, never aborts.
+  /// A subgraph (If/Loop/Scan body) may name values of its enclosing graphs: they stay
+  /// undefined inside it and are checked against the enclosing scopes. An importer should
+  /// also list such captured values as extra inputs of the control node, so the outer
+  /// topological order sees the dependency.
   void verify() const;
   /// Infers every node output's dtype and shape through the ops' meta functions (verifies
   /// first). Symbolic dims are inferred twice with different representative sizes: a dim
@@ -214,6 +221,7 @@ class Graph {
 
  private:
   friend class GraphBuilderAccess;
+  void verify_scoped(const std::vector<const Graph*>& outer) const;
   Value* new_value(std::string name, Value::Kind kind);
   Value* resolve(const ValueRef& r);
   std::string fresh_node_name(std::string_view base);
