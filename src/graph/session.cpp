@@ -184,8 +184,10 @@ std::shared_ptr<const Plan> Session::Impl::make_plan(const ShapeKey& shapes) con
   std::map<int, int> buf_of_slot;
   for (size_t s = 0; s < n_slots; ++s) {
     if (slots[s].where != Where::Arena) continue;
-    int64_t numel = 1;
-    for (auto d : slots[s].sizes) numel *= d;
+    int64_t numel = sinter::detail::checked_numel(slot_value[s] ? slot_value[s]->name.c_str() : "plan", slots[s].sizes);
+    SINTER_CHECK(numel <= (int64_t(1) << 56) / static_cast<int64_t>(element_size(slots[s].dtype)), ShapeError,
+                 "Session: value '", slot_value[s] ? slot_value[s]->name : "(hidden output)", "' of shape ",
+                 shape_str(slots[s].sizes), " is too large to plan");
     buf_of_slot[static_cast<int>(s)] = static_cast<int>(bufs.size());
     slots[s].buffer = static_cast<int>(bufs.size());
     bufs.push_back({static_cast<int>(s), round_up(numel * static_cast<int64_t>(element_size(slots[s].dtype))),
