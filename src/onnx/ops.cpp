@@ -363,6 +363,106 @@ void cast_build(Ctx& c) {
   c.set_out(0, c.emit("to_dtype", {c.in(0)}, {to}));
 }
 
+void cast_like_build(Ctx& c) { c.set_out(0, c.emit("to_dtype", {c.in(0)}, {c.dtype(c.in(1))})); }
+
+void hardmax_build(Ctx& c) {
+  V x = c.in(0);
+  DimVector s = c.static_shape(x, "Hardmax");
+  int64_t r = static_cast<int64_t>(s.size());
+  int64_t a = c.axis(c.attr_i("axis", c.opset >= 13 ? -1 : 1), r, "axis");
+  V src = x;
+  int64_t d = a;
+  if (c.opset < 13) {  // coerced to 2-D at axis
+    int64_t p0 = 1, p1 = 1;
+    for (int64_t i = 0; i < r; ++i) (i < a ? p0 : p1) *= s[i];
+    src = reshape(c, x, {p0, p1});
+    d = 1;
+  }
+  DimVector ss = c.static_shape(src, "Hardmax");
+  int64_t rr = static_cast<int64_t>(ss.size());
+  V idx = c.emit("argmax", {src}, {d, false});
+  V oh = c.emit("one_hot", {idx}, {ss[d]});  // class dim last
+  DimVector perm;
+  for (int64_t i = 0; i < rr - 1; ++i) {
+    if (i == d) perm.push_back(rr - 1);
+    perm.push_back(i);
+  }
+  if (d == rr - 1) perm.push_back(rr - 1);
+  V y = c.emit("to_dtype", {c.emit("permute", {oh}, {perm})}, {c.dtype(x)});
+  c.set_out(0, c.opset < 13 ? reshape(c, y, s) : y);
+}
+
+// Inverse and hyperbolic trigonometry composed from exp/log/sqrt/atan2.
+void trig_build(Ctx& c, const std::string& f) {
+  V x = c.in(0);
+  DType dt = c.dtype(x);
+  auto one = [&] { return c.scalar(1, dt); };
+  auto sq = [&](V v) { return c.emit("mul", {v, v}); };
+  V y = nullptr;
+  if (f == "Sinh" || f == "Cosh") {
+    V e = c.emit("exp", {x}), en = c.emit("exp", {c.emit("neg", {x})});
+    y = c.emit("mul", {c.emit(f == "Sinh" ? "sub" : "add", {e, en}), c.scalar(0.5, dt)});
+  } else if (f == "Atan") {
+    y = c.emit("atan2", {x, c.emit("expand", {one()}, {c.static_shape(x, "Atan")})});
+  } else if (f == "Asin" || f == "Acos") {
+    V r = c.emit("sqrt", {c.emit("sub", {one(), sq(x)})});
+    y = f == "Asin" ? c.emit("atan2", {x, r}) : c.emit("atan2", {r, x});
+  } else if (f == "Asinh") {
+    y = c.emit("log", {c.emit("add", {x, c.emit("sqrt", {c.emit("add", {sq(x), one()})})})});
+  } else if (f == "Acosh") {
+    y = c.emit("log", {c.emit("add", {x, c.emit("sqrt", {c.emit("sub", {sq(x), one()})})})});
+  } else {  // Atanh
+    V q = c.emit("div", {c.emit("add", {one(), x}), c.emit("sub", {one(), x})});
+    y = c.emit("mul", {c.emit("log", {q}), c.scalar(0.5, dt)});
+  }
+  c.set_out(0, y);
+}
+
+void eye_like_build(Ctx& c) {
+  V x = c.in(0);
+  DimVector s = c.static_shape(x, "EyeLike");
+  if (s.size() != 2) c.invalid("EyeLike needs a 2-D input");
+  DType dt = c.has_attr("dtype") ? dtype_from_onnx(static_cast<int32_t>(c.attr_i("dtype", 1)), "EyeLike dtype") : c.dtype(x);
+  int64_t k = c.attr_i("k", 0);
+  Tensor t = zeros({s[0], s[1]}, dtype(DType::Double));
+  double* p = static_cast<double*>(t.data_ptr());
+  for (int64_t i = 0; i < s[0]; ++i)
+    if (i + k >= 0 && i + k < s[1]) p[i * s[1] + i + k] = 1;
+  c.set_out(0, c.constant(t.to(dt)));
+}
+
+void scatter_elements_build(Ctx& c) {
+  std::string red = c.attr_s("reduction", "none");
+  auto xs = c.shape(c.in(0));
+  int64_t a = c.axis(c.attr_i("axis", 0), static_cast<int64_t>(xs.size()), "axis");
+  V idx = wrap_indices(c, c.in(1), xs[a]);
+  if (red == "none") c.set_out(0, c.emit("scatter", {c.in(0), idx, c.in(2)}, {a}));
+  else if (red == "add") c.set_out(0, c.emit("scatter_add", {c.in(0), idx, c.in(2)}, {a}));
+  else c.unsupported("ScatterElements reduction '" + red + "'");
+}
+
+void shrink_build(Ctx& c) {
+  V x = c.in(0);
+  DType dt = c.dtype(x);
+  double l = c.attr_f("lambd", 0.5), b = c.attr_f("bias", 0);
+  V hi = c.emit("gt", {x, c.scalar(l, dt)}), lo = c.emit("lt", {x, c.scalar(-l, dt)});
+  V zero = c.scalar(0, dt);
+  V y = c.emit("where", {hi, c.emit("sub", {x, c.scalar(b, dt)}), zero});
+  c.set_out(0, c.emit("where", {lo, c.emit("add", {x, c.scalar(b, dt)}), y}));
+}
+
+void mvn_build(Ctx& c) {
+  V x = c.in(0);
+  auto axes = c.attr_ints("axes", {0, 2, 3});
+  int64_t r = c.rank(x);
+  for (auto& a : axes) a = c.axis(a, r, "axis");
+  DType dt = c.dtype(x);
+  V mean = c.emit("mean", {x}, {dv(axes), true});
+  V d = c.emit("sub", {x, mean});
+  V var = c.emit("mean", {c.emit("mul", {d, d})}, {dv(axes), true});
+  c.set_out(0, c.emit("div", {d, c.emit("sqrt", {c.emit("add", {var, c.scalar(1e-9, dt)})})}));
+}
+
 void clip_build(Ctx& c) {
   V x = c.in(0);
   ops::Attrs at{std::monostate{}, std::monostate{}};
@@ -370,6 +470,13 @@ void clip_build(Ctx& c) {
     if (c.has_attr("min")) at[0] = Scalar(c.attr_f("min", 0));
     if (c.has_attr("max")) at[1] = Scalar(c.attr_f("max", 0));
   } else {
+    if ((c.has_in(1) && !c.in(1)->is_initializer()) || (c.has_in(2) && !c.in(2)->is_initializer())) {
+      // bounds computed at run time: max(x, min) then min(., max)
+      if (c.has_in(1)) x = c.emit("maximum", {x, c.in(1)});
+      if (c.has_in(2)) x = c.emit("minimum", {x, c.in(2)});
+      c.set_out(0, c.has_in(1) || c.has_in(2) ? x : c.emit("clone", {x}));
+      return;
+    }
     for (size_t i = 1; i <= 2; ++i)
       if (c.has_in(i)) {
         Tensor t = c.const_in(i, i == 1 ? "min" : "max");
@@ -525,8 +632,13 @@ void pool_build(Ctx& c, bool is_max) {
   }
   for (int i = 0; i < 2; ++i)
     if (2 * pad[i] > g.kernel[i]) c.unsupported("pads larger than half the kernel");
+  // integer max pooling runs in float (exact for 8- and 16-bit values) and casts back
+  DType in_dt = c.dtype(x);
+  bool cast = is_max && is_integral(in_dt) && element_size(in_dt) <= 2;
+  if (cast) x = c.emit("to_dtype", {x}, {DType::Float});
   V y = is_max ? c.emit("max_pool2d", {x}, {g.kernel, g.stride, pad, g.dilation, ceil})
                : c.emit("avg_pool2d", {x}, {g.kernel, g.stride, pad, ceil, include_pad});
+  if (cast) y = c.emit("to_dtype", {y}, {in_dt});
   if (nsp == 1) y = c.emit("squeeze", {y}, {int64_t(2)});
   c.set_out(0, y);
 }
@@ -563,7 +675,7 @@ void layer_norm_build(Ctx& c) {
   auto s = c.shape(x);
   int64_t r = static_cast<int64_t>(s.size());
   int64_t a = c.axis(c.attr_i("axis", -1), r, "axis");
-  if (c.has_out(1) || c.has_out(2)) c.unsupported("LayerNormalization's Mean/InvStdDev outputs");
+  if ((c.has_out(1) || c.has_out(2)) && c.attr_i("stash_type", 1) != 1) c.unsupported("stash_type other than float");
   DimVector ns;
   for (int64_t i = a; i < r; ++i) {
     if (!s[i].is_static()) c.unsupported("LayerNormalization over a symbolic dim");
@@ -575,6 +687,9 @@ void layer_norm_build(Ctx& c) {
   if (b && c.shape(b) != graph::make_shape(ns)) b = c.emit("expand", {b}, {ns});
   auto outs = c.emit_n("layer_norm", {x, contiguous(c, w), b ? contiguous(c, b) : nullptr}, {ns, c.attr_f("epsilon", 1e-5)});
   c.set_out(0, outs[0]);
+  // Mean and InvStdDev: the input's shape with 1 over the normalised axes, as the registry's.
+  for (size_t i = 1; i <= 2; ++i)
+    if (c.has_out(i)) c.set_out(i, outs[i]);
 }
 
 void reduce_build(Ctx& c, const char* op, int axes_input_from) {
@@ -610,9 +725,17 @@ void reduce_build(Ctx& c, const char* op, int axes_input_from) {
 
 void arg_build(Ctx& c, const char* op) {
   V x = c.in(0);
-  if (c.attr_i("select_last_index", 0)) c.unsupported("select_last_index=1");
-  int64_t a = c.axis(c.attr_i("axis", 0), c.rank(x), "axis");
-  c.set_out(0, c.emit(op, {x}, {a, c.attr_i("keepdims", 1) != 0}));
+  auto s = c.shape(x);
+  int64_t a = c.axis(c.attr_i("axis", 0), static_cast<int64_t>(s.size()), "axis");
+  bool keep = c.attr_i("keepdims", 1) != 0;
+  if (c.attr_i("select_last_index", 0)) {
+    // the last extreme: search the flipped tensor, then count back from the end
+    if (!s[a].is_static()) c.unsupported("select_last_index along a symbolic dim");
+    V i = c.emit(op, {c.emit("flip", {x}, {DimVector{a}})}, {a, keep});
+    c.set_out(0, c.emit("sub", {c.scalar(static_cast<double>(s[a].value - 1), DType::Long), i}));
+    return;
+  }
+  c.set_out(0, c.emit(op, {x}, {a, keep}));
 }
 
 void pad_build(Ctx& c) {
@@ -918,6 +1041,14 @@ const std::vector<OpEntry>& op_table() {
     add("ThresholdedRelu", 10, kMax, thresholded_relu_build);
     add("Clip", 1, kMax, clip_build);
     add("Where", 9, kMax, where_build);
+    add("CastLike", 15, kMax, cast_like_build);
+    add("Hardmax", 1, kMax, hardmax_build);
+    for (const char* f : {"Sinh", "Cosh", "Asin", "Acos", "Atan", "Asinh", "Acosh", "Atanh"})
+      add(f, 7, kMax, [f = std::string(f)](Ctx& c) { trig_build(c, f); });
+    add("EyeLike", 9, kMax, eye_like_build);
+    add("ScatterElements", 11, kMax, scatter_elements_build);
+    add("Shrink", 9, kMax, shrink_build);
+    add("MeanVarianceNormalization", 9, kMax, mvn_build);
     add("IsInf", 10, kMax, isinf_build);
     add("Cast", 6, kMax, cast_build);
     // linear algebra, conv, pooling, norms
