@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "onnx/onnx_internal.h"
@@ -217,6 +218,83 @@ int model_opset(const ::onnx::ModelProto& m) {
   return opset;
 }
 
+// Exact GELU as exporters write it: Mul(Mul(X, Add(Erf(Div(X, sqrt 2)), 1)), 0.5).
+// Recognised on the ONNX nodes and imported as one registry gelu.
+struct GeluMatch {
+  std::vector<int> nodes;  // the five nodes, in pattern order
+  std::string x, out;
+};
+
+class GeluMatcher {
+ public:
+  GeluMatcher(const ::onnx::GraphProto& gp, const LoadOptions& o) : gp_(gp), o_(o) {
+    for (int i = 0; i < gp.node_size(); ++i) {
+      for (auto& out : gp.node(i).output()) producer_[out] = i;
+      for (auto& in : gp.node(i).input()) consumers_[in].push_back(i);
+    }
+    for (auto& out : gp.output()) consumers_[out.name()].push_back(-1);
+    for (auto& t : gp.initializer()) inits_[t.name()] = &t;
+  }
+
+  std::optional<GeluMatch> match(int k) const {
+    const auto& n0 = gp_.node(k);
+    if (n0.op_type() != "Div" || n0.input_size() != 2 || n0.output_size() != 1) return std::nullopt;
+    if (!near(n0.input(1), std::sqrt(2.0))) return std::nullopt;
+    const std::string& x = n0.input(0);
+    auto n1 = only_consumer(n0.output(0), "Erf");
+    if (!n1) return std::nullopt;
+    auto n2 = only_consumer(gp_.node(*n1).output(0), "Add");
+    if (!n2 || !other_is(*n2, gp_.node(*n1).output(0), 1.0)) return std::nullopt;
+    auto n3 = only_consumer(gp_.node(*n2).output(0), "Mul");
+    if (!n3 || other_input(*n3, gp_.node(*n2).output(0)) != x) return std::nullopt;
+    auto n4 = only_consumer(gp_.node(*n3).output(0), "Mul");
+    if (!n4 || !other_is(*n4, gp_.node(*n3).output(0), 0.5)) return std::nullopt;
+    for (int i : {*n1, *n2, *n3, *n4})
+      if (gp_.node(i).output_size() != 1 || !gp_.node(i).domain().empty()) return std::nullopt;
+    return GeluMatch{{k, *n1, *n2, *n3, *n4}, x, gp_.node(*n4).output(0)};
+  }
+
+ private:
+  std::optional<int> only_consumer(const std::string& name, const char* op) const {
+    auto it = consumers_.find(name);
+    if (it == consumers_.end() || it->second.size() != 1 || it->second[0] < 0) return std::nullopt;
+    if (gp_.node(it->second[0]).op_type() != op) return std::nullopt;
+    return it->second[0];
+  }
+  std::string other_input(int n, const std::string& name) const {
+    const auto& nd = gp_.node(n);
+    if (nd.input_size() != 2) return "";
+    return nd.input(0) == name ? nd.input(1) : nd.input(1) == name ? nd.input(0) : "";
+  }
+  bool other_is(int n, const std::string& name, double v) const {
+    std::string o = other_input(n, name);
+    return !o.empty() && near(o, v);
+  }
+  bool near(const std::string& name, double v) const {
+    const ::onnx::TensorProto* t = nullptr;
+    if (auto it = inits_.find(name); it != inits_.end()) t = it->second;
+    else if (auto p = producer_.find(name); p != producer_.end()) {
+      const auto& nd = gp_.node(p->second);
+      if (nd.op_type() == "Constant" && nd.attribute_size() == 1 && nd.attribute(0).name() == "value" &&
+          nd.attribute(0).has_t())
+        t = &nd.attribute(0).t();
+    }
+    if (!t) return false;
+    try {
+      Tensor c = tensor_from_proto(*t, o_, "constant");
+      if (c.numel() != 1 || !is_floating_point(c.dtype())) return false;
+      return std::abs(c.reshape({}).item().to_double() - v) <= 1e-4 * v;
+    } catch (const Error&) {
+      return false;
+    }
+  }
+  const ::onnx::GraphProto& gp_;
+  const LoadOptions& o_;
+  std::map<std::string, int> producer_;
+  std::map<std::string, std::vector<int>> consumers_;
+  std::map<std::string, const ::onnx::TensorProto*> inits_;
+};
+
 std::unique_ptr<graph::Graph> import_model(const ::onnx::ModelProto& m, const LoadOptions& o) {
   int opset = model_opset(m);
   if (opset < 0) throw NotImplementedError("onnx: the model imports no default-domain (ai.onnx) opset");
@@ -246,8 +324,30 @@ std::unique_ptr<graph::Graph> import_model(const ::onnx::ModelProto& m, const Lo
     if (names.count(vi.name())) throw ValueError("onnx: input '" + vi.name() + "' is defined twice");
     define(vi.name(), g->add_input(vi.name(), dt, s), "input");
   }
+  GeluMatcher gelu(gp, o);
+  std::set<int> fused;
   int k = 0;
   for (auto& node : gp.node()) {
+    if (fused.count(k)) {
+      ++k;
+      continue;
+    }
+    if (auto gm = gelu.match(k); gm && names.count(gm->x) && !names.count(gm->out) && names[gm->x]) {
+      ::onnx::NodeProto fusedn;
+      fusedn.set_name(gp.node(gm->nodes.back()).name().empty() ? "gelu" : gp.node(gm->nodes.back()).name());
+      fusedn.set_op_type("Gelu");
+      fusedn.add_input(gm->x);
+      fusedn.add_output(gm->out);
+      try {
+        Ctx c(*g, fusedn, opset, names, o);
+        c.set_out(0, c.emit("gelu", {c.in(0)}));
+      } catch (...) {
+        rethrow_with("onnx: node '" + fusedn.name() + "' (Gelu pattern): ");
+      }
+      fused.insert(gm->nodes.begin(), gm->nodes.end());
+      ++k;
+      continue;
+    }
     std::string label = node.name().empty() ? node.op_type() + "#" + std::to_string(k) : node.name();
     std::string prefix = sinter::detail::str_cat("onnx: node '", label, "' (", node.op_type(), ", opset ", opset, "): ");
     ++k;
