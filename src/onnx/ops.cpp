@@ -1,6 +1,7 @@
 // The importer table: ONNX (op type, opset range) -> a builder emitting registry ops.
 // Attribute conversion lives here; ops sinter lacks are composed from registry ops.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -461,6 +462,67 @@ void mvn_build(Ctx& c) {
   V d = c.emit("sub", {x, mean});
   V var = c.emit("mean", {c.emit("mul", {d, d})}, {dv(axes), true});
   c.set_out(0, c.emit("div", {d, c.emit("sqrt", {c.emit("add", {var, c.scalar(1e-9, dt)})})}));
+}
+
+// Einsum without ellipsis or repeated letters within an operand: every operand is laid out
+// over (output letters, contracted letters), multiplied with broadcasting, then summed over
+// the contracted letters.
+void einsum_build(Ctx& c) {
+  std::string eq;
+  for (char ch : c.attr_s("equation", "")) if (ch != ' ') eq += ch;
+  if (eq.find("...") != std::string::npos) c.unsupported("Einsum with an ellipsis");
+  std::string lhs = eq, out;
+  bool explicit_out = false;
+  if (auto arrow = eq.find("->"); arrow != std::string::npos) {
+    lhs = eq.substr(0, arrow);
+    out = eq.substr(arrow + 2);
+    explicit_out = true;
+  }
+  std::vector<std::string> terms;
+  size_t start = 0;
+  for (size_t i = 0; i <= lhs.size(); ++i)
+    if (i == lhs.size() || lhs[i] == ',') {
+      terms.push_back(lhs.substr(start, i - start));
+      start = i + 1;
+    }
+  if (terms.size() != c.num_inputs()) c.invalid("equation '" + eq + "' names " + std::to_string(terms.size()) + " operands");
+  std::map<char, int> count;
+  for (auto& t : terms) {
+    for (char ch : t) {
+      if (!std::isalpha(static_cast<unsigned char>(ch))) c.invalid("equation '" + eq + "': bad letter");
+      if (std::count(t.begin(), t.end(), ch) > 1) c.unsupported("Einsum with a repeated letter in one operand (diagonal)");
+      count[ch]++;
+    }
+  }
+  if (!explicit_out)
+    for (auto& [ch, n] : count) if (n == 1) out += ch;
+  for (char ch : out)
+    if (!count.count(ch) || std::count(out.begin(), out.end(), ch) > 1) c.invalid("equation '" + eq + "': bad output letters");
+  std::string order = out;
+  for (auto& [ch, n] : count) if (out.find(ch) == std::string::npos) order += ch;
+  V prod = nullptr;
+  for (size_t k = 0; k < terms.size(); ++k) {
+    const std::string& t = terms[k];
+    V x = c.in(k);
+    if (c.rank(x) != static_cast<int64_t>(t.size())) c.invalid("operand " + std::to_string(k) + " rank differs from '" + t + "'");
+    std::vector<std::pair<size_t, int64_t>> pos;  // position in order, dim in x
+    for (size_t i = 0; i < t.size(); ++i) pos.push_back({order.find(t[i]), static_cast<int64_t>(i)});
+    std::sort(pos.begin(), pos.end());
+    DimVector perm;
+    for (auto& p : pos) perm.push_back(p.second);
+    if (t.size() > 1) x = c.emit("permute", {x}, {perm});
+    for (size_t i = 0; i < order.size(); ++i)
+      if (t.find(order[i]) == std::string::npos) x = c.emit("unsqueeze", {x}, {static_cast<int64_t>(i)});
+    prod = prod ? c.emit("mul", {prod, x}) : x;
+  }
+  if (order.size() > out.size()) {
+    DimVector dims;
+    for (size_t i = out.size(); i < order.size(); ++i) dims.push_back(static_cast<int64_t>(i));
+    prod = c.emit("sum", {prod}, {dims, false});
+  } else if (terms.size() == 1) {
+    prod = c.emit("clone", {prod});
+  }
+  c.set_out(0, prod);
 }
 
 void clip_build(Ctx& c) {
@@ -1046,6 +1108,7 @@ const std::vector<OpEntry>& op_table() {
     for (const char* f : {"Sinh", "Cosh", "Asin", "Acos", "Atan", "Asinh", "Acosh", "Atanh"})
       add(f, 7, kMax, [f = std::string(f)](Ctx& c) { trig_build(c, f); });
     add("EyeLike", 9, kMax, eye_like_build);
+    add("Einsum", 12, kMax, einsum_build);
     add("ScatterElements", 11, kMax, scatter_elements_build);
     add("Shrink", 9, kMax, shrink_build);
     add("MeanVarianceNormalization", 9, kMax, mvn_build);
