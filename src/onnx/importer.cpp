@@ -97,6 +97,8 @@ std::string Ctx::fresh(const std::string& base) {
 
 graph::Value* Ctx::constant(const Tensor& t) {
   std::string base = (node.name().empty() ? node.op_type() : node.name()) + "/const";
+  if (t.nbytes() > opts_.max_tensor_bytes)
+    invalid(sinter::detail::str_cat("constant of shape ", shape_str(t.sizes()), " is above the tensor size limit"));
   return g.add_initializer(fresh(base), t.is_contiguous() ? t : t.contiguous());
 }
 
@@ -113,6 +115,18 @@ std::vector<graph::Value*> Ctx::emit_n(const char* op, std::vector<graph::Value*
     for (auto* v : inputs) ts.push_back(v ? v->constant : Tensor());
     ops::Attrs full = attrs;
     for (size_t k = full.size(); k < def->attr_specs.size(); ++k) full[k] = def->attr_specs[k].default_value;
+    // Folding computes at load time: refuse results beyond the tensor size limit first.
+    std::array<ops::OutSpec, ops::kMaxOutputs> spec;
+    size_t n_spec = 0;
+    ops::OpCall call{*def, ts, full, {}};
+    def->meta(call, spec, n_spec);
+    for (size_t k = 0; k < n_spec; ++k) {
+      double bytes = static_cast<double>(element_size(spec[k].dtype));
+      for (auto d : spec[k].sizes) bytes *= static_cast<double>(d);
+      if (bytes > static_cast<double>(opts_.max_tensor_bytes))
+        invalid(sinter::detail::str_cat(op, " of constants would make ", shape_str(spec[k].sizes),
+                                        " (above the tensor size limit)"));
+    }
     auto outs = ops::dispatch(*def, ts, full);
     std::vector<graph::Value*> r;
     for (size_t k = 0; k < outs.n; ++k) r.push_back(constant(outs[k]));
@@ -420,7 +434,7 @@ std::unique_ptr<graph::Graph> load_bytes(std::string_view bytes, LoadOptions opt
 std::unique_ptr<graph::Graph> load(const std::string& path, LoadOptions options) {
   std::string bytes = detail::read_file(path, options.max_file_bytes);
   if (options.base_dir.empty()) options.base_dir = std::filesystem::path(path).parent_path().string();
-  if (options.base_dir.empty()) options.base_dir = ".";
+  if (options.base_dir.empty()) options.base_dir.assign(1, '.');
   try {
     return load_bytes(bytes, options);
   } catch (const IOError& e) {
@@ -451,7 +465,7 @@ ModelInfo inspect(const std::string& path, LoadOptions options) {
   std::sort(info.op_histogram.begin(), info.op_histogram.end(),
             [](auto& a, auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
   if (options.base_dir.empty()) options.base_dir = std::filesystem::path(path).parent_path().string();
-  if (options.base_dir.empty()) options.base_dir = ".";
+  if (options.base_dir.empty()) options.base_dir.assign(1, '.');
   auto g = detail::import_model(m, options);
   for (auto* v : g->inputs()) info.inputs.push_back({v->name, v->type_str()});
   for (auto* v : g->outputs()) info.outputs.push_back({v->name, v->type_str()});

@@ -908,6 +908,7 @@ void constant_of_shape_build(Ctx& c) {
   if (v.numel() != 1) c.invalid("value must hold one element");
   google::protobuf::RepeatedField<int64_t> dims(shape.begin(), shape.end());
   LoadOptions o;
+  o.max_tensor_bytes = int64_t(1) << 30;
   DimVector sz = checked_dims(dims, v.dtype(), o, "ConstantOfShape");
   Tensor out = empty(sz, dtype(v.dtype()));
   out.fill_(v.reshape({}).item());
@@ -919,7 +920,7 @@ void range_build(Ctx& c) {
   double st = s.item().to_double(), li = l.item().to_double(), de = d.item().to_double();
   if (de == 0) c.invalid("delta 0");
   double n = std::max(0.0, std::ceil((li - st) / de));
-  if (n > 1e9) c.invalid("Range of more than 1e9 elements");
+  if (n > static_cast<double>(int64_t(1) << 28)) c.invalid("Range of more than 2^28 elements");
   Tensor out = empty({static_cast<int64_t>(n)}, dtype(s.dtype()));
   for (int64_t i = 0; i < static_cast<int64_t>(n); ++i) out.select(0, i).fill_(Scalar(st + static_cast<double>(i) * de));
   if (is_integral(s.dtype())) {

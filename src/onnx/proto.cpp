@@ -172,24 +172,30 @@ Tensor tensor_from_proto(const ::onnx::TensorProto& t, const LoadOptions& o, con
     if (bytes) std::memcpy(out.data_ptr(), raw.data(), static_cast<size_t>(bytes));
     return out;
   }
+  // typed fields: the value count is checked before anything is allocated
+  switch (dt) {
+    case DType::Float: count_check(t.float_data_size(), "float_data"); break;
+    case DType::Double: count_check(t.double_data_size(), "double_data"); break;
+    case DType::Long: count_check(t.int64_data_size(), "int64_data"); break;
+    default: count_check(t.int32_data_size(), "int32_data"); break;
+  }
   Tensor out = empty(dims, dtype(dt));
   void* p = out.data_ptr();
   switch (dt) {
-    case DType::Float: count_check(t.float_data_size(), "float_data"); copy_typed(t.float_data(), static_cast<float*>(p)); break;
-    case DType::Double: count_check(t.double_data_size(), "double_data"); copy_typed(t.double_data(), static_cast<double*>(p)); break;
-    case DType::Long: count_check(t.int64_data_size(), "int64_data"); copy_typed(t.int64_data(), static_cast<int64_t*>(p)); break;
-    case DType::Int: count_check(t.int32_data_size(), "int32_data"); copy_typed(t.int32_data(), static_cast<int32_t*>(p)); break;
-    case DType::Short: count_check(t.int32_data_size(), "int32_data"); copy_typed(t.int32_data(), static_cast<int16_t*>(p)); break;
-    case DType::Char: count_check(t.int32_data_size(), "int32_data"); copy_typed(t.int32_data(), static_cast<int8_t*>(p)); break;
-    case DType::Byte: count_check(t.int32_data_size(), "int32_data"); copy_typed(t.int32_data(), static_cast<uint8_t*>(p)); break;
+    case DType::Float: copy_typed(t.float_data(), static_cast<float*>(p)); break;
+    case DType::Double: copy_typed(t.double_data(), static_cast<double*>(p)); break;
+    case DType::Long: copy_typed(t.int64_data(), static_cast<int64_t*>(p)); break;
+    case DType::Int: copy_typed(t.int32_data(), static_cast<int32_t*>(p)); break;
+    case DType::Short: copy_typed(t.int32_data(), static_cast<int16_t*>(p)); break;
+    case DType::Char: copy_typed(t.int32_data(), static_cast<int8_t*>(p)); break;
+    case DType::Byte: copy_typed(t.int32_data(), static_cast<uint8_t*>(p)); break;
     case DType::Bool: {
-      count_check(t.int32_data_size(), "int32_data");
       auto* d = static_cast<bool*>(p);
       for (int64_t k = 0; k < numel; ++k) d[k] = t.int32_data(static_cast<int>(k)) != 0;
       break;
     }
     case DType::Half:
-    case DType::BFloat16: count_check(t.int32_data_size(), "int32_data"); copy_typed(t.int32_data(), static_cast<uint16_t*>(p)); break;
+    case DType::BFloat16: copy_typed(t.int32_data(), static_cast<uint16_t*>(p)); break;
   }
   return out;
 }
@@ -205,7 +211,7 @@ Tensor parse_tensor(std::string_view bytes, const std::string& name, LoadOptions
 Tensor load_tensor(const std::string& path, LoadOptions options) {
   std::string bytes = detail::read_file(path, options.max_file_bytes);
   if (options.base_dir.empty()) options.base_dir = fs::path(path).parent_path().string();
-  if (options.base_dir.empty()) options.base_dir = ".";
+  if (options.base_dir.empty()) options.base_dir.assign(1, '.');
   return parse_tensor(bytes, path, options);
 }
 

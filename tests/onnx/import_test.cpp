@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "backend_util.h"
 #include "sinter/error.h"
 #include "sinter/graph/session.h"
 #include "sinter/io/npy.h"
@@ -302,4 +303,39 @@ TEST(OnnxImport, PytorchExportedModels) {
   EXPECT_GT(info.parameters, 1000);
   EXPECT_EQ(info.inputs.size(), 1u);
   fs::remove_all(d);
+}
+
+// Random byte corruption of real models: every load either succeeds or throws a sinter error.
+TEST(OnnxImport, CorruptedModelsFailCleanly) {
+  std::vector<std::string> models;
+  for (const char* m : {"pytorch-converted/test_Conv2d", "pytorch-converted/test_BatchNorm2d_eval",
+                        "pytorch-operator/test_operator_flatten", "node/test_slice", "node/test_resize_upsample_scales_nearest"}) {
+    std::ifstream f((fs::path(sinter::onnx::testing::testdata_dir()) / m / "model.onnx").string(), std::ios::binary);
+    ASSERT_TRUE(f) << m;
+    models.emplace_back(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
+  uint64_t state = 12345;
+  auto rnd = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
+  sx::LoadOptions o;
+  o.max_tensor_bytes = int64_t(1) << 26;
+  int ok = 0, rejected = 0;
+  for (int iter = 0; iter < 1500; ++iter) {
+    std::string b = models[iter % models.size()];
+    int flips = 1 + static_cast<int>(rnd() % 4);
+    for (int k = 0; k < flips; ++k) b[rnd() % b.size()] = static_cast<char>(rnd());
+    if (iter % 7 == 0) b.resize(rnd() % b.size());
+    try {
+      auto g = sx::load_bytes(b, o);
+      ++ok;
+    } catch (const sinter::InternalError& e) {
+      ADD_FAILURE() << "internal error on corrupted model " << iter << ": " << e.what();
+    } catch (const sinter::Error&) {
+      ++rejected;
+    }
+  }
+  EXPECT_GT(rejected, 100);
+  std::printf("corrupted models: %d loaded, %d rejected\n", ok, rejected);
 }
