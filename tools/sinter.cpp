@@ -51,7 +51,7 @@ static int inspect_cmd(int argc, char** argv) {
   std::cout << "ops:\n";
   for (auto& [op, n] : info.op_histogram) std::cout << "  " << std::left << std::setw(24) << op << n << "\n";
   std::cout << "parameters: " << info.parameters << " (" << human(static_cast<double>(info.parameters)) << ")\n";
-  std::cout << "FLOPs (Conv/Gemm/MatMul, static shapes): " << static_cast<int64_t>(info.flops) << " ("
+  std::cout << "FLOPs (Conv/Gemm/MatMul, symbolic dims as 1): " << static_cast<int64_t>(info.flops) << " ("
             << human(info.flops) << ")\n";
   return 0;
 }

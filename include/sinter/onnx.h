@@ -69,8 +69,8 @@ struct ModelInfo {
   };
   std::vector<IO> inputs, outputs;
   std::vector<std::pair<std::string, int64_t>> op_histogram;  // ONNX op type -> count
-  int64_t parameters = 0;       // elements in initializers
-  double flops = 0;             // multiply-adds x 2 over Conv / Gemm / MatMul (static shapes)
+  int64_t parameters = 0;       // elements in the model's initializers
+  double flops = 0;             // multiply-adds x 2 over Conv / Gemm / MatMul; symbolic dims count as 1
 };
 /// Reads a model's summary (the graph is imported to get shapes for the FLOP estimate).
 ModelInfo inspect(const std::string& path, LoadOptions options = {});

@@ -469,11 +469,17 @@ ModelInfo inspect(const std::string& path, LoadOptions options) {
   auto g = detail::import_model(m, options);
   for (auto* v : g->inputs()) info.inputs.push_back({v->name, v->type_str()});
   for (auto* v : g->outputs()) info.outputs.push_back({v->name, v->type_str()});
-  for (auto* v : g->initializers()) info.parameters += v->constant.numel();
+  // parameters: the model's initializers (not constants the importer made)
+  for (auto& t : m.graph().initializer()) {
+    int64_t n = 1;
+    for (auto d : t.dims()) n *= d;
+    info.parameters += n;
+  }
+  // symbolic dims (a dynamic batch) count as 1
   auto numel = [](const graph::Value* v) -> double {
-    if (!v || !v->shape || !graph::is_static(*v->shape)) return 0;
+    if (!v || !v->shape) return 0;
     double n = 1;
-    for (auto& d : *v->shape) n *= static_cast<double>(d.value);
+    for (auto& d : *v->shape) n *= d.is_static() ? static_cast<double>(d.value) : 1.0;
     return n;
   };
   for (auto* n : g->nodes()) {
