@@ -91,7 +91,11 @@ std::string describe_user_frame(const std::vector<void*>& stack) {
     Dl_info info{};
     if (!dladdr(pc, &info) || info.dli_fbase == own_base()) continue;
     std::string name = info.dli_fname ? info.dli_fname : "";
-    if (name.find("libstdc++") != std::string::npos || name.find("libc.so") != std::string::npos) continue;
+    // Runtime libraries are never the user's code (sanitizer builds put their interceptor of
+    // backtrace() on the stack too).
+    if (name.find("libstdc++") != std::string::npos || name.find("libc.so") != std::string::npos ||
+        name.find("libasan") != std::string::npos || name.find("libubsan") != std::string::npos)
+      continue;
     // Return addresses point after the call; step back one byte to land on the call's line.
     uintptr_t rel = reinterpret_cast<uintptr_t>(pc) - reinterpret_cast<uintptr_t>(info.dli_fbase) - 1;
     std::string r = addr2line(info.dli_fname, rel);
