@@ -2,30 +2,18 @@
 #include <gtest/gtest.h>
 
 #include "ops/registry.h"
+#include "graph_test_util.h"
 #include "sinter/graph.h"
 #include "sinter/sinter.h"
 
 using namespace sinter;
+using sinter::graph_test::contains;
+using sinter::graph_test::expect_throws;
 using graph::Dim;
 using graph::Graph;
 
 namespace {
 
-template <class E, class F>
-std::string expect_throws(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "no exception thrown";
-  return "";
-}
-
-bool contains(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
 
 }  // namespace
 

@@ -6,10 +6,13 @@
 #include <thread>
 
 #include "ops/registry.h"
+#include "graph_test_util.h"
 #include "sinter/graph.h"
 #include "sinter/sinter.h"
 
 using namespace sinter;
+using sinter::graph_test::contains;
+using sinter::graph_test::expect_throws;
 using graph::Graph;
 using graph::Session;
 
@@ -22,21 +25,6 @@ double max_diff(const Tensor& a, const Tensor& b) {
   return (a.to(kDouble) - b.to(kDouble)).abs().max().item<double>();
 }
 
-template <class E, class F>
-std::string expect_throws(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "no exception thrown";
-  return "";
-}
-
-bool contains(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
 
 struct Mlp {
   Tensor w1 = randn({16, 8}), b1 = randn({16}), w2 = randn({5, 16}), b2 = randn({5});
