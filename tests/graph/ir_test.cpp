@@ -12,10 +12,6 @@ using sinter::graph_test::expect_throws;
 using graph::Dim;
 using graph::Graph;
 
-namespace {
-
-
-}  // namespace
 
 TEST(GraphIR, BuildAndInferStatic) {
   Graph g("mlp");
