@@ -19,11 +19,11 @@
 #include <string_view>
 #include <vector>
 
+#include "sinter/attrs.h"
 #include "sinter/tensor.h"
 
 namespace sinter::ops {
 struct OpDef;
-class Attrs;
 }  // namespace sinter::ops
 
 namespace sinter::graph {
