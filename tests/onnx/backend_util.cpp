@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <sstream>
 
+#include <fstream>
+#include <onnx/onnx_pb.h>
+
 #include "sinter/error.h"
 #include "sinter/graph/session.h"
 #include "sinter/onnx.h"
@@ -58,6 +61,24 @@ static std::string compare(const Tensor& got, const Tensor& want, double rtol, d
   return "";
 }
 
+namespace {
+
+// ONNX's test generator stores bfloat16 tensors as UINT16 (numpy has no bfloat16): where the
+// model's value is bfloat16, read a UINT16 tensor file as the bfloat16 bits it holds.
+Tensor load_case_tensor(const fs::path& f, DType want) {
+  if (want != DType::BFloat16) return load_tensor(f.string());
+  std::ifstream in(f, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ::onnx::TensorProto t;
+  if (t.ParseFromString(bytes) && t.data_type() == ::onnx::TensorProto::UINT16) {
+    t.set_data_type(::onnx::TensorProto::BFLOAT16);
+    return parse_tensor(t.SerializeAsString(), f.string());
+  }
+  return load_tensor(f.string());
+}
+
+}  // namespace
+
 CaseResult run_backend_case(const std::string& dir, double rtol, double atol) {
   CaseResult r;
   std::unique_ptr<graph::Graph> g;
@@ -83,8 +104,12 @@ CaseResult run_backend_case(const std::string& dir, double rtol, double atol) {
     }
     for (auto& set : sets) {
       std::vector<Tensor> inputs, expected;
-      for (auto& f : sorted_files(set, "input_")) inputs.push_back(load_tensor(f));
-      for (auto& f : sorted_files(set, "output_")) expected.push_back(load_tensor(f));
+      auto in_files = sorted_files(set, "input_"), out_files = sorted_files(set, "output_");
+      for (size_t i = 0; i < in_files.size(); ++i)
+        inputs.push_back(load_case_tensor(in_files[i], i < g->inputs().size() ? g->inputs()[i]->dtype : DType::Float));
+      for (size_t i = 0; i < out_files.size(); ++i)
+        expected.push_back(
+            load_case_tensor(out_files[i], i < g->outputs().size() ? g->outputs()[i]->dtype : DType::Float));
       if (inputs.size() != g->inputs().size()) {
         r.reason = "data set has " + std::to_string(inputs.size()) + " inputs, the graph " + std::to_string(g->inputs().size());
         return r;
