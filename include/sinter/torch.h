@@ -27,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "sinter/arg.h"
 #include "sinter/data.h"
 #include "sinter/nn.h"
 #include "sinter/optim.h"
@@ -620,23 +621,6 @@ class ExpandingArray {
   std::vector<T> values_;
 };
 
-/// LibTorch's TORCH_ARG: `opts.name(value)` sets and returns *this; `opts.name()` reads.
-#define SINTER_TORCH_ARG(T, name)                           \
- public:                                                    \
-  auto name(const T& v)->decltype(*this) {                  \
-    this->name##_ = v;                                      \
-    return *this;                                           \
-  }                                                         \
-  auto name(T&& v)->decltype(*this) {                       \
-    this->name##_ = std::move(v);                           \
-    return *this;                                           \
-  }                                                         \
-  const T& name() const noexcept { return this->name##_; } \
-  T& name() noexcept { return this->name##_; }             \
-                                                            \
- private:                                                   \
-  T name##_
-
 // ---- nn modules, optimizers, data ----------------------------------------------------------------
 // sinter::nn, sinter::optim and sinter::data follow LibTorch's shapes; torch:: names them.
 // torch::nn is sinter::nn: Module, ModuleHolder, AnyModule, the layers and their Options,
@@ -689,40 +673,40 @@ using reduction_t = std::variant<enumtype::kNone, enumtype::kMean, enumtype::kSu
 // activations ------------------------------------------------------------------------------------
 struct ReLUFuncOptions {
   ReLUFuncOptions(bool inplace = false) : inplace_(inplace) {}
-  SINTER_TORCH_ARG(bool, inplace) = false;
+  SINTER_ARG(bool, inplace) = false;
 };
 using ReLU6FuncOptions = ReLUFuncOptions;
 struct LeakyReLUFuncOptions {
-  SINTER_TORCH_ARG(double, negative_slope) = 1e-2;
-  SINTER_TORCH_ARG(bool, inplace) = false;
+  SINTER_ARG(double, negative_slope) = 1e-2;
+  SINTER_ARG(bool, inplace) = false;
 };
 struct ELUFuncOptions {
-  SINTER_TORCH_ARG(double, alpha) = 1.0;
-  SINTER_TORCH_ARG(bool, inplace) = false;
+  SINTER_ARG(double, alpha) = 1.0;
+  SINTER_ARG(bool, inplace) = false;
 };
 struct SELUFuncOptions {
   SELUFuncOptions(bool inplace = false) : inplace_(inplace) {}
-  SINTER_TORCH_ARG(bool, inplace) = false;
+  SINTER_ARG(bool, inplace) = false;
 };
 struct GELUFuncOptions {
-  SINTER_TORCH_ARG(std::string, approximate) = "none";
+  SINTER_ARG(std::string, approximate) = "none";
 };
 struct SiLUFuncOptions {
-  SINTER_TORCH_ARG(bool, inplace) = false;
+  SINTER_ARG(bool, inplace) = false;
 };
 struct SoftplusFuncOptions {
-  SINTER_TORCH_ARG(double, beta) = 1.0;
-  SINTER_TORCH_ARG(double, threshold) = 20.0;
+  SINTER_ARG(double, beta) = 1.0;
+  SINTER_ARG(double, threshold) = 20.0;
 };
 struct HardtanhFuncOptions {
-  SINTER_TORCH_ARG(double, min_val) = -1.0;
-  SINTER_TORCH_ARG(double, max_val) = 1.0;
-  SINTER_TORCH_ARG(bool, inplace) = false;
+  SINTER_ARG(double, min_val) = -1.0;
+  SINTER_ARG(double, max_val) = 1.0;
+  SINTER_ARG(bool, inplace) = false;
 };
 struct SoftmaxFuncOptions {
   SoftmaxFuncOptions(int64_t dim) : dim_(dim) {}
-  SINTER_TORCH_ARG(int64_t, dim);
-  SINTER_TORCH_ARG(std::optional<DType>, dtype) = std::nullopt;
+  SINTER_ARG(int64_t, dim);
+  SINTER_ARG(std::optional<DType>, dtype) = std::nullopt;
 };
 using LogSoftmaxFuncOptions = SoftmaxFuncOptions;
 
@@ -778,11 +762,11 @@ inline Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bi
 template <size_t D>
 struct ConvFuncOptions {
   using padding_t = std::variant<ExpandingArray<D>, enumtype::kValid, enumtype::kSame>;
-  SINTER_TORCH_ARG(Tensor, bias);
-  SINTER_TORCH_ARG(ExpandingArray<D>, stride) = 1;
-  SINTER_TORCH_ARG(padding_t, padding) = ExpandingArray<D>(0);
-  SINTER_TORCH_ARG(ExpandingArray<D>, dilation) = 1;
-  SINTER_TORCH_ARG(int64_t, groups) = 1;
+  SINTER_ARG(Tensor, bias);
+  SINTER_ARG(ExpandingArray<D>, stride) = 1;
+  SINTER_ARG(padding_t, padding) = ExpandingArray<D>(0);
+  SINTER_ARG(ExpandingArray<D>, dilation) = 1;
+  SINTER_ARG(int64_t, groups) = 1;
 };
 using Conv1dFuncOptions = ConvFuncOptions<1>;
 using Conv2dFuncOptions = ConvFuncOptions<2>;
@@ -805,12 +789,12 @@ inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dFunc
 }
 
 struct ConvTranspose2dFuncOptions {
-  SINTER_TORCH_ARG(Tensor, bias);
-  SINTER_TORCH_ARG(ExpandingArray<2>, stride) = 1;
-  SINTER_TORCH_ARG(ExpandingArray<2>, padding) = 0;
-  SINTER_TORCH_ARG(ExpandingArray<2>, output_padding) = 0;
-  SINTER_TORCH_ARG(int64_t, groups) = 1;
-  SINTER_TORCH_ARG(ExpandingArray<2>, dilation) = 1;
+  SINTER_ARG(Tensor, bias);
+  SINTER_ARG(ExpandingArray<2>, stride) = 1;
+  SINTER_ARG(ExpandingArray<2>, padding) = 0;
+  SINTER_ARG(ExpandingArray<2>, output_padding) = 0;
+  SINTER_ARG(int64_t, groups) = 1;
+  SINTER_ARG(ExpandingArray<2>, dilation) = 1;
 };
 inline Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const ConvTranspose2dFuncOptions& o = {}) {
   return sinter::conv_transpose2d(input, weight, o.bias(), o.stride(), o.padding(), o.output_padding(), o.groups(),
@@ -819,11 +803,11 @@ inline Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const 
 
 struct MaxPool2dFuncOptions {
   MaxPool2dFuncOptions(ExpandingArray<2> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}
-  SINTER_TORCH_ARG(ExpandingArray<2>, kernel_size);
-  SINTER_TORCH_ARG(ExpandingArray<2>, stride);
-  SINTER_TORCH_ARG(ExpandingArray<2>, padding) = 0;
-  SINTER_TORCH_ARG(ExpandingArray<2>, dilation) = 1;
-  SINTER_TORCH_ARG(bool, ceil_mode) = false;
+  SINTER_ARG(ExpandingArray<2>, kernel_size);
+  SINTER_ARG(ExpandingArray<2>, stride);
+  SINTER_ARG(ExpandingArray<2>, padding) = 0;
+  SINTER_ARG(ExpandingArray<2>, dilation) = 1;
+  SINTER_ARG(bool, ceil_mode) = false;
 };
 inline Tensor max_pool2d(const Tensor& input, const MaxPool2dFuncOptions& o) {
   return sinter::max_pool2d(input, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
@@ -834,12 +818,12 @@ inline std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, c
 
 struct AvgPool2dFuncOptions {
   AvgPool2dFuncOptions(ExpandingArray<2> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}
-  SINTER_TORCH_ARG(ExpandingArray<2>, kernel_size);
-  SINTER_TORCH_ARG(ExpandingArray<2>, stride);
-  SINTER_TORCH_ARG(ExpandingArray<2>, padding) = 0;
-  SINTER_TORCH_ARG(bool, ceil_mode) = false;
-  SINTER_TORCH_ARG(bool, count_include_pad) = true;
-  SINTER_TORCH_ARG(std::optional<int64_t>, divisor_override) = std::nullopt;
+  SINTER_ARG(ExpandingArray<2>, kernel_size);
+  SINTER_ARG(ExpandingArray<2>, stride);
+  SINTER_ARG(ExpandingArray<2>, padding) = 0;
+  SINTER_ARG(bool, ceil_mode) = false;
+  SINTER_ARG(bool, count_include_pad) = true;
+  SINTER_ARG(std::optional<int64_t>, divisor_override) = std::nullopt;
 };
 inline Tensor avg_pool2d(const Tensor& input, const AvgPool2dFuncOptions& o) {
   return sinter::avg_pool2d(input, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad(),
@@ -848,7 +832,7 @@ inline Tensor avg_pool2d(const Tensor& input, const AvgPool2dFuncOptions& o) {
 
 struct AdaptiveAvgPool2dFuncOptions {
   AdaptiveAvgPool2dFuncOptions(ExpandingArray<2> output_size) : output_size_(output_size) {}
-  SINTER_TORCH_ARG(ExpandingArray<2>, output_size);
+  SINTER_ARG(ExpandingArray<2>, output_size);
 };
 inline Tensor adaptive_avg_pool2d(const Tensor& input, const AdaptiveAvgPool2dFuncOptions& o) {
   return sinter::adaptive_avg_pool2d(input, o.output_size());
@@ -856,11 +840,11 @@ inline Tensor adaptive_avg_pool2d(const Tensor& input, const AdaptiveAvgPool2dFu
 
 // normalization, dropout, embedding ----------------------------------------------------------------
 struct BatchNormFuncOptions {
-  SINTER_TORCH_ARG(Tensor, weight);
-  SINTER_TORCH_ARG(Tensor, bias);
-  SINTER_TORCH_ARG(bool, training) = false;
-  SINTER_TORCH_ARG(double, momentum) = 0.1;
-  SINTER_TORCH_ARG(double, eps) = 1e-5;
+  SINTER_ARG(Tensor, weight);
+  SINTER_ARG(Tensor, bias);
+  SINTER_ARG(bool, training) = false;
+  SINTER_ARG(double, momentum) = 0.1;
+  SINTER_ARG(double, eps) = 1e-5;
 };
 inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                          const BatchNormFuncOptions& o = {}) {
@@ -869,10 +853,10 @@ inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const 
 
 struct LayerNormFuncOptions {
   LayerNormFuncOptions(std::vector<int64_t> normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}
-  SINTER_TORCH_ARG(std::vector<int64_t>, normalized_shape);
-  SINTER_TORCH_ARG(Tensor, weight);
-  SINTER_TORCH_ARG(Tensor, bias);
-  SINTER_TORCH_ARG(double, eps) = 1e-5;
+  SINTER_ARG(std::vector<int64_t>, normalized_shape);
+  SINTER_ARG(Tensor, weight);
+  SINTER_ARG(Tensor, bias);
+  SINTER_ARG(double, eps) = 1e-5;
 };
 inline Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& o) {
   return sinter::layer_norm(input, o.normalized_shape(), o.weight(), o.bias(), o.eps());
@@ -880,19 +864,19 @@ inline Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& o) {
 
 struct GroupNormFuncOptions {
   GroupNormFuncOptions(int64_t num_groups) : num_groups_(num_groups) {}
-  SINTER_TORCH_ARG(int64_t, num_groups);
-  SINTER_TORCH_ARG(Tensor, weight);
-  SINTER_TORCH_ARG(Tensor, bias);
-  SINTER_TORCH_ARG(double, eps) = 1e-5;
+  SINTER_ARG(int64_t, num_groups);
+  SINTER_ARG(Tensor, weight);
+  SINTER_ARG(Tensor, bias);
+  SINTER_ARG(double, eps) = 1e-5;
 };
 inline Tensor group_norm(const Tensor& input, const GroupNormFuncOptions& o) {
   return sinter::group_norm(input, o.num_groups(), o.weight(), o.bias(), o.eps());
 }
 
 struct NormalizeFuncOptions {
-  SINTER_TORCH_ARG(double, p) = 2.0;
-  SINTER_TORCH_ARG(int64_t, dim) = 1;
-  SINTER_TORCH_ARG(double, eps) = 1e-12;
+  SINTER_ARG(double, p) = 2.0;
+  SINTER_ARG(int64_t, dim) = 1;
+  SINTER_ARG(double, eps) = 1e-12;
 };
 /// x / max(||x||_p over dim, eps).
 inline Tensor normalize(const Tensor& input, const NormalizeFuncOptions& o = {}) {
@@ -900,16 +884,16 @@ inline Tensor normalize(const Tensor& input, const NormalizeFuncOptions& o = {})
 }
 
 struct DropoutFuncOptions {
-  SINTER_TORCH_ARG(double, p) = 0.5;
-  SINTER_TORCH_ARG(bool, training) = true;
-  SINTER_TORCH_ARG(bool, inplace) = false;
+  SINTER_ARG(double, p) = 0.5;
+  SINTER_ARG(bool, training) = true;
+  SINTER_ARG(bool, inplace) = false;
 };
 inline Tensor dropout(Tensor input, const DropoutFuncOptions& o = {}) {
   return detail::maybe_inplace(input, sinter::dropout(input, o.p(), o.training()), o.inplace());
 }
 
 struct EmbeddingFuncOptions {
-  SINTER_TORCH_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  SINTER_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
 };
 inline Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncOptions& o = {}) {
   return sinter::embedding(weight, input, o.padding_idx());
@@ -920,9 +904,9 @@ inline Tensor one_hot(const Tensor& tensor, int64_t num_classes = -1) { return s
 struct PadFuncOptions {
   using mode_t = std::variant<enumtype::kConstant, enumtype::kReflect, enumtype::kReplicate, enumtype::kCircular>;
   PadFuncOptions(std::vector<int64_t> pad) : pad_(std::move(pad)) {}
-  SINTER_TORCH_ARG(std::vector<int64_t>, pad);
-  SINTER_TORCH_ARG(mode_t, mode) = enumtype::kConstant();
-  SINTER_TORCH_ARG(double, value) = 0;
+  SINTER_ARG(std::vector<int64_t>, pad);
+  SINTER_ARG(mode_t, mode) = enumtype::kConstant();
+  SINTER_ARG(double, value) = 0;
 };
 inline Tensor pad(const Tensor& input, const PadFuncOptions& o) {
   return sinter::pad(input, o.pad(), enumtype::str(o.mode()), o.value());
@@ -931,10 +915,10 @@ inline Tensor pad(const Tensor& input, const PadFuncOptions& o) {
 struct InterpolateFuncOptions {
   using mode_t = std::variant<enumtype::kNearest, enumtype::kLinear, enumtype::kBilinear, enumtype::kBicubic,
                               enumtype::kTrilinear, enumtype::kArea, enumtype::kNearestExact>;
-  SINTER_TORCH_ARG(std::optional<std::vector<int64_t>>, size) = std::nullopt;
-  SINTER_TORCH_ARG(std::optional<std::vector<double>>, scale_factor) = std::nullopt;
-  SINTER_TORCH_ARG(mode_t, mode) = enumtype::kNearest();
-  SINTER_TORCH_ARG(std::optional<bool>, align_corners) = std::nullopt;
+  SINTER_ARG(std::optional<std::vector<int64_t>>, size) = std::nullopt;
+  SINTER_ARG(std::optional<std::vector<double>>, scale_factor) = std::nullopt;
+  SINTER_ARG(mode_t, mode) = enumtype::kNearest();
+  SINTER_ARG(std::optional<bool>, align_corners) = std::nullopt;
 };
 inline Tensor interpolate(const Tensor& input, const InterpolateFuncOptions& o = {}) {
   return sinter::interpolate(input, o.size(), o.scale_factor(), enumtype::str(o.mode()), o.align_corners());
@@ -942,10 +926,10 @@ inline Tensor interpolate(const Tensor& input, const InterpolateFuncOptions& o =
 
 // losses -----------------------------------------------------------------------------------------
 struct CrossEntropyFuncOptions {
-  SINTER_TORCH_ARG(Tensor, weight);
-  SINTER_TORCH_ARG(int64_t, ignore_index) = -100;
-  SINTER_TORCH_ARG(reduction_t, reduction) = enumtype::kMean();
-  SINTER_TORCH_ARG(double, label_smoothing) = 0.0;
+  SINTER_ARG(Tensor, weight);
+  SINTER_ARG(int64_t, ignore_index) = -100;
+  SINTER_ARG(reduction_t, reduction) = enumtype::kMean();
+  SINTER_ARG(double, label_smoothing) = 0.0;
 };
 inline Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyFuncOptions& o = {}) {
   return sinter::cross_entropy(input, target, o.weight(), enumtype::str(o.reduction()), o.ignore_index(),
@@ -953,9 +937,9 @@ inline Tensor cross_entropy(const Tensor& input, const Tensor& target, const Cro
 }
 
 struct NLLLossFuncOptions {
-  SINTER_TORCH_ARG(Tensor, weight);
-  SINTER_TORCH_ARG(int64_t, ignore_index) = -100;
-  SINTER_TORCH_ARG(reduction_t, reduction) = enumtype::kMean();
+  SINTER_ARG(Tensor, weight);
+  SINTER_ARG(int64_t, ignore_index) = -100;
+  SINTER_ARG(reduction_t, reduction) = enumtype::kMean();
 };
 inline Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOptions& o = {}) {
   return sinter::nll_loss(input, target, o.weight(), enumtype::str(o.reduction()), o.ignore_index());
@@ -964,7 +948,7 @@ inline Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossF
 struct MSELossFuncOptions {
   MSELossFuncOptions() = default;
   MSELossFuncOptions(reduction_t r) : reduction_(r) {}
-  SINTER_TORCH_ARG(reduction_t, reduction) = enumtype::kMean();
+  SINTER_ARG(reduction_t, reduction) = enumtype::kMean();
 };
 inline Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& o = {}) {
   return sinter::mse_loss(input, target, enumtype::str(o.reduction()));
@@ -973,7 +957,7 @@ inline Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossF
 struct L1LossFuncOptions {
   L1LossFuncOptions() = default;
   L1LossFuncOptions(reduction_t r) : reduction_(r) {}
-  SINTER_TORCH_ARG(reduction_t, reduction) = enumtype::kMean();
+  SINTER_ARG(reduction_t, reduction) = enumtype::kMean();
 };
 inline Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& o = {}) {
   return sinter::l1_loss(input, target, enumtype::str(o.reduction()));
@@ -982,8 +966,8 @@ inline Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFun
 struct SmoothL1LossFuncOptions {
   SmoothL1LossFuncOptions() = default;
   SmoothL1LossFuncOptions(reduction_t r) : reduction_(r) {}
-  SINTER_TORCH_ARG(reduction_t, reduction) = enumtype::kMean();
-  SINTER_TORCH_ARG(std::optional<double>, beta) = std::nullopt;
+  SINTER_ARG(reduction_t, reduction) = enumtype::kMean();
+  SINTER_ARG(std::optional<double>, beta) = std::nullopt;
 };
 /// beta: options.beta() when set, else the (deprecated) argument.
 inline Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& o = {},
@@ -994,16 +978,16 @@ inline Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const Sm
 struct HuberLossFuncOptions {
   HuberLossFuncOptions() = default;
   HuberLossFuncOptions(reduction_t r) : reduction_(r) {}
-  SINTER_TORCH_ARG(reduction_t, reduction) = enumtype::kMean();
-  SINTER_TORCH_ARG(double, delta) = 1.0;
+  SINTER_ARG(reduction_t, reduction) = enumtype::kMean();
+  SINTER_ARG(double, delta) = 1.0;
 };
 inline Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossFuncOptions& o = {}) {
   return sinter::huber_loss(input, target, enumtype::str(o.reduction()), o.delta());
 }
 
 struct BinaryCrossEntropyFuncOptions {
-  SINTER_TORCH_ARG(Tensor, weight);
-  SINTER_TORCH_ARG(reduction_t, reduction) = enumtype::kMean();
+  SINTER_ARG(Tensor, weight);
+  SINTER_ARG(reduction_t, reduction) = enumtype::kMean();
 };
 inline Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
                                    const BinaryCrossEntropyFuncOptions& o = {}) {
@@ -1011,9 +995,9 @@ inline Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
 }
 
 struct BinaryCrossEntropyWithLogitsFuncOptions {
-  SINTER_TORCH_ARG(Tensor, weight);
-  SINTER_TORCH_ARG(reduction_t, reduction) = enumtype::kMean();
-  SINTER_TORCH_ARG(Tensor, pos_weight);
+  SINTER_ARG(Tensor, weight);
+  SINTER_ARG(reduction_t, reduction) = enumtype::kMean();
+  SINTER_ARG(Tensor, pos_weight);
 };
 inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                                const BinaryCrossEntropyWithLogitsFuncOptions& o = {}) {
@@ -1025,8 +1009,8 @@ struct KLDivFuncOptions {
   using reduction_t = std::variant<enumtype::kNone, enumtype::kBatchMean, enumtype::kSum, enumtype::kMean>;
   KLDivFuncOptions() = default;
   KLDivFuncOptions(reduction_t r) : reduction_(r) {}
-  SINTER_TORCH_ARG(reduction_t, reduction) = enumtype::kMean();
-  SINTER_TORCH_ARG(bool, log_target) = false;
+  SINTER_ARG(reduction_t, reduction) = enumtype::kMean();
+  SINTER_ARG(bool, log_target) = false;
 };
 inline Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivFuncOptions& o = {}) {
   return sinter::kl_div(input, target, enumtype::str(o.reduction()), o.log_target());
@@ -1034,8 +1018,6 @@ inline Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivFuncO
 
 }  // namespace functional
 }  // namespace nn
-
-#undef SINTER_TORCH_ARG
 
 }  // namespace torch
 

@@ -37,6 +37,7 @@
 #include <utility>
 #include <vector>
 
+#include "sinter/arg.h"
 #include "sinter/data/datasets.h"
 #include "sinter/data/random.h"
 #include "sinter/data/samplers.h"
@@ -44,37 +45,23 @@
 
 namespace sinter::data {
 
-/// Builder arguments in LibTorch's style: `opts.name(value)` sets and returns *this,
-/// `opts.name()` reads.
-#define SINTER_DATA_ARG(T, name)                            \
- public:                                                    \
-  auto name(const T& v)->decltype(*this) {                  \
-    this->name##_ = v;                                      \
-    return *this;                                           \
-  }                                                         \
-  const T& name() const noexcept { return this->name##_; } \
-  T& name() noexcept { return this->name##_; }             \
-                                                            \
- private:                                                   \
-  T name##_
-
 struct DataLoaderOptions {
   DataLoaderOptions() = default;
   /* implicit */ DataLoaderOptions(size_t batch_size) : batch_size_(batch_size) {}
   /// Examples per batch.
-  SINTER_DATA_ARG(size_t, batch_size) = 1;
+  SINTER_ARG(size_t, batch_size) = 1;
   /// Background threads producing batches (0: batches are made on the caller's thread).
-  SINTER_DATA_ARG(size_t, workers) = 0;
+  SINTER_ARG(size_t, workers) = 0;
   /// Batches in flight at most (default 2 x workers).
-  SINTER_DATA_ARG(std::optional<size_t>, max_jobs) = std::nullopt;
+  SINTER_ARG(std::optional<size_t>, max_jobs) = std::nullopt;
   /// How long to wait for a batch before throwing (default: forever).
-  SINTER_DATA_ARG(std::optional<std::chrono::milliseconds>, timeout) = std::nullopt;
+  SINTER_ARG(std::optional<std::chrono::milliseconds>, timeout) = std::nullopt;
   /// Deliver batches in sampler order (else in the order workers finish them).
-  SINTER_DATA_ARG(bool, enforce_ordering) = true;
+  SINTER_ARG(bool, enforce_ordering) = true;
   /// Drop a last batch smaller than batch_size.
-  SINTER_DATA_ARG(bool, drop_last) = false;
+  SINTER_ARG(bool, drop_last) = false;
   /// Seeds the default RandomSampler and the random transforms (sinter extension).
-  SINTER_DATA_ARG(std::optional<uint64_t>, seed) = std::nullopt;
+  SINTER_ARG(std::optional<uint64_t>, seed) = std::nullopt;
 };
 
 /// An input iterator over the batches of one pass; end() is a sentinel.

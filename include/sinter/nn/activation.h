@@ -29,7 +29,7 @@ SINTER_NN_SIMPLE_ACTIVATION(LogSigmoid);
 /// Options of activations whose only option is `inplace` (ReLU, ReLU6, SELU, SiLU).
 struct InplaceOptions {
   InplaceOptions(bool inplace = false) : inplace_(inplace) {}
-  SINTER_NN_ARG(bool, inplace) = false;
+  SINTER_ARG(bool, inplace) = false;
 };
 using ReLUOptions = InplaceOptions;
 using ReLU6Options = InplaceOptions;
@@ -53,8 +53,8 @@ SINTER_NN_INPLACE_ACTIVATION(SiLU);
 #undef SINTER_NN_INPLACE_ACTIVATION
 
 struct LeakyReLUOptions {
-  SINTER_NN_ARG(double, negative_slope) = 1e-2;
-  SINTER_NN_ARG(bool, inplace) = false;
+  SINTER_ARG(double, negative_slope) = 1e-2;
+  SINTER_ARG(bool, inplace) = false;
 };
 class LeakyReLUImpl : public Module {
  public:
@@ -66,8 +66,8 @@ class LeakyReLUImpl : public Module {
 SINTER_MODULE(LeakyReLU);
 
 struct ELUOptions {
-  SINTER_NN_ARG(double, alpha) = 1.0;
-  SINTER_NN_ARG(bool, inplace) = false;
+  SINTER_ARG(double, alpha) = 1.0;
+  SINTER_ARG(bool, inplace) = false;
 };
 class ELUImpl : public Module {
  public:
@@ -80,7 +80,7 @@ SINTER_MODULE(ELU);
 
 struct GELUOptions {
   /// "none" (exact, with erf) or "tanh".
-  SINTER_NN_ARG(std::string, approximate) = "none";
+  SINTER_ARG(std::string, approximate) = "none";
 };
 class GELUImpl : public Module {
  public:
@@ -92,8 +92,8 @@ class GELUImpl : public Module {
 SINTER_MODULE(GELU);
 
 struct SoftplusOptions {
-  SINTER_NN_ARG(double, beta) = 1.0;
-  SINTER_NN_ARG(double, threshold) = 20.0;
+  SINTER_ARG(double, beta) = 1.0;
+  SINTER_ARG(double, threshold) = 20.0;
 };
 class SoftplusImpl : public Module {
  public:
@@ -105,9 +105,9 @@ class SoftplusImpl : public Module {
 SINTER_MODULE(Softplus);
 
 struct HardtanhOptions {
-  SINTER_NN_ARG(double, min_val) = -1.0;
-  SINTER_NN_ARG(double, max_val) = 1.0;
-  SINTER_NN_ARG(bool, inplace) = false;
+  SINTER_ARG(double, min_val) = -1.0;
+  SINTER_ARG(double, max_val) = 1.0;
+  SINTER_ARG(bool, inplace) = false;
 };
 class HardtanhImpl : public Module {
  public:
@@ -120,7 +120,7 @@ SINTER_MODULE(Hardtanh);
 
 struct SoftmaxOptions {
   SoftmaxOptions(int64_t dim) : dim_(dim) {}
-  SINTER_NN_ARG(int64_t, dim);
+  SINTER_ARG(int64_t, dim);
 };
 using LogSoftmaxOptions = SoftmaxOptions;
 class SoftmaxImpl : public Module {

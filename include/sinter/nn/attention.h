@@ -19,20 +19,20 @@ struct MultiheadAttentionOptions {
   /// kdim and vdim default to embed_dim.
   MultiheadAttentionOptions(int64_t embed_dim, int64_t num_heads)
       : embed_dim_(embed_dim), num_heads_(num_heads), kdim_(embed_dim), vdim_(embed_dim) {}
-  SINTER_NN_ARG(int64_t, embed_dim);
-  SINTER_NN_ARG(int64_t, num_heads);
+  SINTER_ARG(int64_t, embed_dim);
+  SINTER_ARG(int64_t, num_heads);
   /// Dropout on the attention weights while training.
-  SINTER_NN_ARG(double, dropout) = 0.0;
+  SINTER_ARG(double, dropout) = 0.0;
   /// in_proj_bias and out_proj.bias.
-  SINTER_NN_ARG(bool, bias) = true;
+  SINTER_ARG(bool, bias) = true;
   /// Learned bias_k, bias_v (1, 1, embed_dim) appended to the key and value sequences.
-  SINTER_NN_ARG(bool, add_bias_kv) = false;
+  SINTER_ARG(bool, add_bias_kv) = false;
   /// A zero key and value appended to the (per-head) sequences.
-  SINTER_NN_ARG(bool, add_zero_attn) = false;
-  SINTER_NN_ARG(int64_t, kdim);
-  SINTER_NN_ARG(int64_t, vdim);
+  SINTER_ARG(bool, add_zero_attn) = false;
+  SINTER_ARG(int64_t, kdim);
+  SINTER_ARG(int64_t, vdim);
   /// Inputs and outputs as (N, L, E) instead of (L, N, E) (PyTorch's Python batch_first).
-  SINTER_NN_ARG(bool, batch_first) = false;
+  SINTER_ARG(bool, batch_first) = false;
 };
 
 /// Attention over num_heads heads of size embed_dim / num_heads:

@@ -15,15 +15,15 @@ template <size_t D>
 struct ConvOptions {
   ConvOptions(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
       : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(std::move(kernel_size)) {}
-  SINTER_NN_ARG(int64_t, in_channels);
-  SINTER_NN_ARG(int64_t, out_channels);
-  SINTER_NN_ARG(ExpandingArray<D>, kernel_size);
-  SINTER_NN_ARG(ExpandingArray<D>, stride) = 1;
-  SINTER_NN_ARG(ConvPadding<D>, padding) = 0;
-  SINTER_NN_ARG(ExpandingArray<D>, dilation) = 1;
-  SINTER_NN_ARG(int64_t, groups) = 1;
-  SINTER_NN_ARG(bool, bias) = true;
-  SINTER_NN_ARG(ModeName, padding_mode) = "zeros";
+  SINTER_ARG(int64_t, in_channels);
+  SINTER_ARG(int64_t, out_channels);
+  SINTER_ARG(ExpandingArray<D>, kernel_size);
+  SINTER_ARG(ExpandingArray<D>, stride) = 1;
+  SINTER_ARG(ConvPadding<D>, padding) = 0;
+  SINTER_ARG(ExpandingArray<D>, dilation) = 1;
+  SINTER_ARG(int64_t, groups) = 1;
+  SINTER_ARG(bool, bias) = true;
+  SINTER_ARG(ModeName, padding_mode) = "zeros";
 };
 using Conv1dOptions = ConvOptions<1>;
 using Conv2dOptions = ConvOptions<2>;
@@ -62,17 +62,17 @@ template <size_t D>
 struct ConvTransposeOptions {
   ConvTransposeOptions(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
       : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(std::move(kernel_size)) {}
-  SINTER_NN_ARG(int64_t, in_channels);
-  SINTER_NN_ARG(int64_t, out_channels);
-  SINTER_NN_ARG(ExpandingArray<D>, kernel_size);
-  SINTER_NN_ARG(ExpandingArray<D>, stride) = 1;
-  SINTER_NN_ARG(ExpandingArray<D>, padding) = 0;
-  SINTER_NN_ARG(ExpandingArray<D>, output_padding) = 0;
-  SINTER_NN_ARG(int64_t, groups) = 1;
-  SINTER_NN_ARG(bool, bias) = true;
-  SINTER_NN_ARG(ExpandingArray<D>, dilation) = 1;
+  SINTER_ARG(int64_t, in_channels);
+  SINTER_ARG(int64_t, out_channels);
+  SINTER_ARG(ExpandingArray<D>, kernel_size);
+  SINTER_ARG(ExpandingArray<D>, stride) = 1;
+  SINTER_ARG(ExpandingArray<D>, padding) = 0;
+  SINTER_ARG(ExpandingArray<D>, output_padding) = 0;
+  SINTER_ARG(int64_t, groups) = 1;
+  SINTER_ARG(bool, bias) = true;
+  SINTER_ARG(ExpandingArray<D>, dilation) = 1;
   /// Only "zeros", as PyTorch.
-  SINTER_NN_ARG(ModeName, padding_mode) = "zeros";
+  SINTER_ARG(ModeName, padding_mode) = "zeros";
 };
 using ConvTranspose2dOptions = ConvTransposeOptions<2>;
 

@@ -10,8 +10,8 @@ namespace sinter::nn {
 
 struct DropoutOptions {
   DropoutOptions(double p = 0.5) : p_(p) {}
-  SINTER_NN_ARG(double, p) = 0.5;
-  SINTER_NN_ARG(bool, inplace) = false;
+  SINTER_ARG(double, p) = 0.5;
+  SINTER_ARG(bool, inplace) = false;
 };
 
 class DropoutImpl : public Module {

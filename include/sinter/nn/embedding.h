@@ -12,26 +12,26 @@ namespace sinter::nn {
 struct EmbeddingOptions {
   EmbeddingOptions(int64_t num_embeddings, int64_t embedding_dim)
       : num_embeddings_(num_embeddings), embedding_dim_(embedding_dim) {}
-  SINTER_NN_ARG(int64_t, num_embeddings);
-  SINTER_NN_ARG(int64_t, embedding_dim);
+  SINTER_ARG(int64_t, num_embeddings);
+  SINTER_ARG(int64_t, embedding_dim);
   /// The row that stays zero and gets no gradient (negative counts from the end).
-  SINTER_NN_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  SINTER_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
   /// Not supported (a NotImplementedError when set): max_norm, scale_grad_by_freq, sparse.
-  SINTER_NN_ARG(std::optional<double>, max_norm) = std::nullopt;
-  SINTER_NN_ARG(double, norm_type) = 2.0;
-  SINTER_NN_ARG(bool, scale_grad_by_freq) = false;
-  SINTER_NN_ARG(bool, sparse) = false;
+  SINTER_ARG(std::optional<double>, max_norm) = std::nullopt;
+  SINTER_ARG(double, norm_type) = 2.0;
+  SINTER_ARG(bool, scale_grad_by_freq) = false;
+  SINTER_ARG(bool, sparse) = false;
   /// Use this tensor (num_embeddings, embedding_dim) as the weight instead of N(0, 1).
-  SINTER_NN_ARG(Tensor, _weight);
+  SINTER_ARG(Tensor, _weight);
 };
 
 struct EmbeddingFromPretrainedOptions {
-  SINTER_NN_ARG(bool, freeze) = true;
-  SINTER_NN_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
-  SINTER_NN_ARG(std::optional<double>, max_norm) = std::nullopt;
-  SINTER_NN_ARG(double, norm_type) = 2.0;
-  SINTER_NN_ARG(bool, scale_grad_by_freq) = false;
-  SINTER_NN_ARG(bool, sparse) = false;
+  SINTER_ARG(bool, freeze) = true;
+  SINTER_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  SINTER_ARG(std::optional<double>, max_norm) = std::nullopt;
+  SINTER_ARG(double, norm_type) = 2.0;
+  SINTER_ARG(bool, scale_grad_by_freq) = false;
+  SINTER_ARG(bool, sparse) = false;
 };
 
 /// weight (num_embeddings, embedding_dim) starts as N(0, 1) with the padding_idx row zeroed.

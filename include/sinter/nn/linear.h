@@ -11,9 +11,9 @@ namespace sinter::nn {
 
 struct LinearOptions {
   LinearOptions(int64_t in_features, int64_t out_features) : in_features_(in_features), out_features_(out_features) {}
-  SINTER_NN_ARG(int64_t, in_features);
-  SINTER_NN_ARG(int64_t, out_features);
-  SINTER_NN_ARG(bool, bias) = true;
+  SINTER_ARG(int64_t, in_features);
+  SINTER_ARG(int64_t, out_features);
+  SINTER_ARG(bool, bias) = true;
 };
 
 /// y = x W^T + b over the last dim. weight (out, in) and bias (out) start as
@@ -42,8 +42,8 @@ class IdentityImpl : public Module {
 SINTER_MODULE(Identity);
 
 struct FlattenOptions {
-  SINTER_NN_ARG(int64_t, start_dim) = 1;
-  SINTER_NN_ARG(int64_t, end_dim) = -1;
+  SINTER_ARG(int64_t, start_dim) = 1;
+  SINTER_ARG(int64_t, end_dim) = -1;
 };
 /// Flattens dims start_dim..end_dim into one.
 class FlattenImpl : public Module {
@@ -57,8 +57,8 @@ SINTER_MODULE(Flatten);
 
 struct UnflattenOptions {
   UnflattenOptions(int64_t dim, std::vector<int64_t> sizes) : dim_(dim), sizes_(std::move(sizes)) {}
-  SINTER_NN_ARG(int64_t, dim);
-  SINTER_NN_ARG(std::vector<int64_t>, sizes);
+  SINTER_ARG(int64_t, dim);
+  SINTER_ARG(std::vector<int64_t>, sizes);
 };
 /// Splits dim into `sizes`.
 class UnflattenImpl : public Module {

@@ -12,12 +12,12 @@ namespace sinter::nn {
 
 struct BatchNormOptions {
   BatchNormOptions(int64_t num_features) : num_features_(num_features) {}
-  SINTER_NN_ARG(int64_t, num_features);
-  SINTER_NN_ARG(double, eps) = 1e-5;
+  SINTER_ARG(int64_t, num_features);
+  SINTER_ARG(double, eps) = 1e-5;
   /// nullopt: a cumulative average (1 / num_batches_tracked), as PyTorch's momentum=None.
-  SINTER_NN_ARG(std::optional<double>, momentum) = 0.1;
-  SINTER_NN_ARG(bool, affine) = true;
-  SINTER_NN_ARG(bool, track_running_stats) = true;
+  SINTER_ARG(std::optional<double>, momentum) = 0.1;
+  SINTER_ARG(bool, affine) = true;
+  SINTER_ARG(bool, track_running_stats) = true;
 };
 using BatchNorm1dOptions = BatchNormOptions;
 using BatchNorm2dOptions = BatchNormOptions;
@@ -64,9 +64,9 @@ SINTER_MODULE(BatchNorm2d);
 
 struct LayerNormOptions {
   LayerNormOptions(std::vector<int64_t> normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}
-  SINTER_NN_ARG(std::vector<int64_t>, normalized_shape);
-  SINTER_NN_ARG(double, eps) = 1e-5;
-  SINTER_NN_ARG(bool, elementwise_affine) = true;
+  SINTER_ARG(std::vector<int64_t>, normalized_shape);
+  SINTER_ARG(double, eps) = 1e-5;
+  SINTER_ARG(bool, elementwise_affine) = true;
 };
 class LayerNormImpl : public Module {
  public:
@@ -84,10 +84,10 @@ SINTER_MODULE(LayerNorm);
 
 struct GroupNormOptions {
   GroupNormOptions(int64_t num_groups, int64_t num_channels) : num_groups_(num_groups), num_channels_(num_channels) {}
-  SINTER_NN_ARG(int64_t, num_groups);
-  SINTER_NN_ARG(int64_t, num_channels);
-  SINTER_NN_ARG(double, eps) = 1e-5;
-  SINTER_NN_ARG(bool, affine) = true;
+  SINTER_ARG(int64_t, num_groups);
+  SINTER_ARG(int64_t, num_channels);
+  SINTER_ARG(double, eps) = 1e-5;
+  SINTER_ARG(bool, affine) = true;
 };
 class GroupNormImpl : public Module {
  public:
@@ -104,10 +104,10 @@ SINTER_MODULE(GroupNorm);
 
 struct RMSNormOptions {
   RMSNormOptions(std::vector<int64_t> normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}
-  SINTER_NN_ARG(std::vector<int64_t>, normalized_shape);
+  SINTER_ARG(std::vector<int64_t>, normalized_shape);
   /// nullopt: the input dtype's machine epsilon (as torch.nn.RMSNorm's eps=None).
-  SINTER_NN_ARG(std::optional<double>, eps) = std::nullopt;
-  SINTER_NN_ARG(bool, elementwise_affine) = true;
+  SINTER_ARG(std::optional<double>, eps) = std::nullopt;
+  SINTER_ARG(bool, elementwise_affine) = true;
 };
 /// x / sqrt(mean(x^2 over normalized_shape) + eps) * weight (torch 2.4's nn.RMSNorm).
 class RMSNormImpl : public Module {

@@ -7,26 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include "sinter/arg.h"
 #include "sinter/error.h"
 #include "sinter/small_vector.h"
 #include "sinter/tensor.h"
-
-/// `opts.name(value)` sets and returns *this; `opts.name()` reads (LibTorch's TORCH_ARG).
-#define SINTER_NN_ARG(T, name)                              \
- public:                                                    \
-  auto name(const T& v)->decltype(*this) {                  \
-    this->name##_ = v;                                      \
-    return *this;                                           \
-  }                                                         \
-  auto name(T&& v)->decltype(*this) {                       \
-    this->name##_ = std::move(v);                           \
-    return *this;                                           \
-  }                                                         \
-  const T& name() const noexcept { return this->name##_; } \
-  T& name() noexcept { return this->name##_; }             \
-                                                            \
- private:                                                   \
-  T name##_
 
 namespace sinter::nn {
 

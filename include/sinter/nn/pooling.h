@@ -12,11 +12,11 @@ namespace sinter::nn {
 struct MaxPool2dOptions {
   /// stride defaults to kernel_size.
   MaxPool2dOptions(ExpandingArray<2> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}
-  SINTER_NN_ARG(ExpandingArray<2>, kernel_size);
-  SINTER_NN_ARG(ExpandingArray<2>, stride);
-  SINTER_NN_ARG(ExpandingArray<2>, padding) = 0;
-  SINTER_NN_ARG(ExpandingArray<2>, dilation) = 1;
-  SINTER_NN_ARG(bool, ceil_mode) = false;
+  SINTER_ARG(ExpandingArray<2>, kernel_size);
+  SINTER_ARG(ExpandingArray<2>, stride);
+  SINTER_ARG(ExpandingArray<2>, padding) = 0;
+  SINTER_ARG(ExpandingArray<2>, dilation) = 1;
+  SINTER_ARG(bool, ceil_mode) = false;
 };
 class MaxPool2dImpl : public Module {
  public:
@@ -30,12 +30,12 @@ SINTER_MODULE(MaxPool2d);
 
 struct AvgPool2dOptions {
   AvgPool2dOptions(ExpandingArray<2> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}
-  SINTER_NN_ARG(ExpandingArray<2>, kernel_size);
-  SINTER_NN_ARG(ExpandingArray<2>, stride);
-  SINTER_NN_ARG(ExpandingArray<2>, padding) = 0;
-  SINTER_NN_ARG(bool, ceil_mode) = false;
-  SINTER_NN_ARG(bool, count_include_pad) = true;
-  SINTER_NN_ARG(std::optional<int64_t>, divisor_override) = std::nullopt;
+  SINTER_ARG(ExpandingArray<2>, kernel_size);
+  SINTER_ARG(ExpandingArray<2>, stride);
+  SINTER_ARG(ExpandingArray<2>, padding) = 0;
+  SINTER_ARG(bool, ceil_mode) = false;
+  SINTER_ARG(bool, count_include_pad) = true;
+  SINTER_ARG(std::optional<int64_t>, divisor_override) = std::nullopt;
 };
 class AvgPool2dImpl : public Module {
  public:
@@ -49,7 +49,7 @@ SINTER_MODULE(AvgPool2d);
 
 struct AdaptiveAvgPool2dOptions {
   AdaptiveAvgPool2dOptions(ExpandingArray<2> output_size) : output_size_(output_size) {}
-  SINTER_NN_ARG(ExpandingArray<2>, output_size);
+  SINTER_ARG(ExpandingArray<2>, output_size);
 };
 class AdaptiveAvgPool2dImpl : public Module {
  public:

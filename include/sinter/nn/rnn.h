@@ -29,41 +29,41 @@ namespace sinter::nn {
 
 struct RNNOptions {
   RNNOptions(int64_t input_size, int64_t hidden_size) : input_size_(input_size), hidden_size_(hidden_size) {}
-  SINTER_NN_ARG(int64_t, input_size);
-  SINTER_NN_ARG(int64_t, hidden_size);
-  SINTER_NN_ARG(int64_t, num_layers) = 1;
+  SINTER_ARG(int64_t, input_size);
+  SINTER_ARG(int64_t, hidden_size);
+  SINTER_ARG(int64_t, num_layers) = 1;
   /// "tanh" or "relu" (or torch::kTanh / torch::kReLU).
-  SINTER_NN_ARG(ModeName, nonlinearity) = "tanh";
-  SINTER_NN_ARG(bool, bias) = true;
+  SINTER_ARG(ModeName, nonlinearity) = "tanh";
+  SINTER_ARG(bool, bias) = true;
   /// Input and output as (N, T, feature) instead of (T, N, feature); states keep (L*D, N, H).
-  SINTER_NN_ARG(bool, batch_first) = false;
+  SINTER_ARG(bool, batch_first) = false;
   /// Dropout on the outputs of every layer but the last, while training.
-  SINTER_NN_ARG(double, dropout) = 0.0;
-  SINTER_NN_ARG(bool, bidirectional) = false;
+  SINTER_ARG(double, dropout) = 0.0;
+  SINTER_ARG(bool, bidirectional) = false;
 };
 
 struct LSTMOptions {
   LSTMOptions(int64_t input_size, int64_t hidden_size) : input_size_(input_size), hidden_size_(hidden_size) {}
-  SINTER_NN_ARG(int64_t, input_size);
-  SINTER_NN_ARG(int64_t, hidden_size);
-  SINTER_NN_ARG(int64_t, num_layers) = 1;
-  SINTER_NN_ARG(bool, bias) = true;
-  SINTER_NN_ARG(bool, batch_first) = false;
-  SINTER_NN_ARG(double, dropout) = 0.0;
-  SINTER_NN_ARG(bool, bidirectional) = false;
+  SINTER_ARG(int64_t, input_size);
+  SINTER_ARG(int64_t, hidden_size);
+  SINTER_ARG(int64_t, num_layers) = 1;
+  SINTER_ARG(bool, bias) = true;
+  SINTER_ARG(bool, batch_first) = false;
+  SINTER_ARG(double, dropout) = 0.0;
+  SINTER_ARG(bool, bidirectional) = false;
   /// Projected LSTM (proj_size > 0) is not supported (NotImplementedError).
-  SINTER_NN_ARG(int64_t, proj_size) = 0;
+  SINTER_ARG(int64_t, proj_size) = 0;
 };
 
 struct GRUOptions {
   GRUOptions(int64_t input_size, int64_t hidden_size) : input_size_(input_size), hidden_size_(hidden_size) {}
-  SINTER_NN_ARG(int64_t, input_size);
-  SINTER_NN_ARG(int64_t, hidden_size);
-  SINTER_NN_ARG(int64_t, num_layers) = 1;
-  SINTER_NN_ARG(bool, bias) = true;
-  SINTER_NN_ARG(bool, batch_first) = false;
-  SINTER_NN_ARG(double, dropout) = 0.0;
-  SINTER_NN_ARG(bool, bidirectional) = false;
+  SINTER_ARG(int64_t, input_size);
+  SINTER_ARG(int64_t, hidden_size);
+  SINTER_ARG(int64_t, num_layers) = 1;
+  SINTER_ARG(bool, bias) = true;
+  SINTER_ARG(bool, batch_first) = false;
+  SINTER_ARG(double, dropout) = 0.0;
+  SINTER_ARG(bool, bidirectional) = false;
 };
 
 namespace detail {
@@ -143,22 +143,22 @@ SINTER_MODULE(GRU);
 
 struct RNNCellOptions {
   RNNCellOptions(int64_t input_size, int64_t hidden_size) : input_size_(input_size), hidden_size_(hidden_size) {}
-  SINTER_NN_ARG(int64_t, input_size);
-  SINTER_NN_ARG(int64_t, hidden_size);
-  SINTER_NN_ARG(bool, bias) = true;
-  SINTER_NN_ARG(ModeName, nonlinearity) = "tanh";
+  SINTER_ARG(int64_t, input_size);
+  SINTER_ARG(int64_t, hidden_size);
+  SINTER_ARG(bool, bias) = true;
+  SINTER_ARG(ModeName, nonlinearity) = "tanh";
 };
 struct LSTMCellOptions {
   LSTMCellOptions(int64_t input_size, int64_t hidden_size) : input_size_(input_size), hidden_size_(hidden_size) {}
-  SINTER_NN_ARG(int64_t, input_size);
-  SINTER_NN_ARG(int64_t, hidden_size);
-  SINTER_NN_ARG(bool, bias) = true;
+  SINTER_ARG(int64_t, input_size);
+  SINTER_ARG(int64_t, hidden_size);
+  SINTER_ARG(bool, bias) = true;
 };
 struct GRUCellOptions {
   GRUCellOptions(int64_t input_size, int64_t hidden_size) : input_size_(input_size), hidden_size_(hidden_size) {}
-  SINTER_NN_ARG(int64_t, input_size);
-  SINTER_NN_ARG(int64_t, hidden_size);
-  SINTER_NN_ARG(bool, bias) = true;
+  SINTER_ARG(int64_t, input_size);
+  SINTER_ARG(int64_t, hidden_size);
+  SINTER_ARG(bool, bias) = true;
 };
 
 namespace detail {

@@ -49,16 +49,16 @@ class TransformerActivation {
 
 struct TransformerEncoderLayerOptions {
   TransformerEncoderLayerOptions(int64_t d_model, int64_t nhead) : d_model_(d_model), nhead_(nhead) {}
-  SINTER_NN_ARG(int64_t, d_model);
-  SINTER_NN_ARG(int64_t, nhead);
-  SINTER_NN_ARG(int64_t, dim_feedforward) = 2048;
-  SINTER_NN_ARG(double, dropout) = 0.1;
-  SINTER_NN_ARG(TransformerActivation, activation) = "relu";
-  SINTER_NN_ARG(double, layer_norm_eps) = 1e-5;
+  SINTER_ARG(int64_t, d_model);
+  SINTER_ARG(int64_t, nhead);
+  SINTER_ARG(int64_t, dim_feedforward) = 2048;
+  SINTER_ARG(double, dropout) = 0.1;
+  SINTER_ARG(TransformerActivation, activation) = "relu";
+  SINTER_ARG(double, layer_norm_eps) = 1e-5;
   /// src as (N, S, E) instead of (S, N, E).
-  SINTER_NN_ARG(bool, batch_first) = false;
+  SINTER_ARG(bool, batch_first) = false;
   /// Pre-norm (x + sa(norm1(x)); x + ff(norm2(x))) instead of post-norm.
-  SINTER_NN_ARG(bool, norm_first) = false;
+  SINTER_ARG(bool, norm_first) = false;
 };
 
 /// Self-attention and a feed-forward block, each with dropout, a residual and LayerNorm:
@@ -100,10 +100,10 @@ struct TransformerEncoderOptions {
   /// Layers built from these options.
   TransformerEncoderOptions(const TransformerEncoderLayerOptions& layer_options, int64_t num_layers)
       : encoder_layer_(TransformerEncoderLayer(layer_options)), num_layers_(num_layers) {}
-  SINTER_NN_ARG(TransformerEncoderLayer, encoder_layer);
-  SINTER_NN_ARG(int64_t, num_layers);
+  SINTER_ARG(TransformerEncoderLayer, encoder_layer);
+  SINTER_ARG(int64_t, num_layers);
   /// An optional final normalisation (e.g. LayerNorm), registered as "norm".
-  SINTER_NN_ARG(AnyModule, norm);
+  SINTER_ARG(AnyModule, norm);
 };
 
 /// num_layers deep copies of a TransformerEncoderLayer (submodules layers.0, layers.1, ...),

@@ -12,12 +12,12 @@ namespace sinter::optim {
 
 struct AdagradOptions : public OptimizerCloneableOptions<AdagradOptions> {
   AdagradOptions(double lr = 1e-2) : lr_(lr) {}
-  SINTER_OPTIM_ARG(double, lr);
-  SINTER_OPTIM_ARG(double, lr_decay) = 0;
-  SINTER_OPTIM_ARG(double, weight_decay) = 0;
-  SINTER_OPTIM_ARG(double, initial_accumulator_value) = 0;
-  SINTER_OPTIM_ARG(double, eps) = 1e-10;
-  SINTER_OPTIM_ARG(bool, maximize) = false;
+  SINTER_ARG(double, lr);
+  SINTER_ARG(double, lr_decay) = 0;
+  SINTER_ARG(double, weight_decay) = 0;
+  SINTER_ARG(double, initial_accumulator_value) = 0;
+  SINTER_ARG(double, eps) = 1e-10;
+  SINTER_ARG(bool, maximize) = false;
 
  public:
   double get_lr() const override { return lr_; }
@@ -29,8 +29,8 @@ struct AdagradOptions : public OptimizerCloneableOptions<AdagradOptions> {
 };
 
 struct AdagradParamState : public OptimizerCloneableParamState<AdagradParamState> {
-  SINTER_OPTIM_ARG(Tensor, sum);
-  SINTER_OPTIM_ARG(int64_t, step) = 0;
+  SINTER_ARG(Tensor, sum);
+  SINTER_ARG(int64_t, step) = 0;
 
  public:
   std::vector<std::pair<const char*, Tensor*>> named_tensors() override { return {{"sum", &sum_}}; }

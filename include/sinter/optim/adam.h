@@ -17,12 +17,12 @@ using betas_t = std::tuple<double, double>;
 
 struct AdamOptions : public OptimizerCloneableOptions<AdamOptions> {
   AdamOptions(double lr = 1e-3) : lr_(lr) {}
-  SINTER_OPTIM_ARG(double, lr);
-  SINTER_OPTIM_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);
-  SINTER_OPTIM_ARG(double, eps) = 1e-8;
-  SINTER_OPTIM_ARG(double, weight_decay) = 0;
-  SINTER_OPTIM_ARG(bool, amsgrad) = false;
-  SINTER_OPTIM_ARG(bool, maximize) = false;
+  SINTER_ARG(double, lr);
+  SINTER_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);
+  SINTER_ARG(double, eps) = 1e-8;
+  SINTER_ARG(double, weight_decay) = 0;
+  SINTER_ARG(bool, amsgrad) = false;
+  SINTER_ARG(bool, maximize) = false;
 
  public:
   double get_lr() const override { return lr_; }
@@ -39,12 +39,12 @@ struct AdamOptions : public OptimizerCloneableOptions<AdamOptions> {
 /// AdamW: Adam with decoupled weight decay (default 1e-2).
 struct AdamWOptions : public OptimizerCloneableOptions<AdamWOptions> {
   AdamWOptions(double lr = 1e-3) : lr_(lr) {}
-  SINTER_OPTIM_ARG(double, lr);
-  SINTER_OPTIM_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);
-  SINTER_OPTIM_ARG(double, eps) = 1e-8;
-  SINTER_OPTIM_ARG(double, weight_decay) = 1e-2;
-  SINTER_OPTIM_ARG(bool, amsgrad) = false;
-  SINTER_OPTIM_ARG(bool, maximize) = false;
+  SINTER_ARG(double, lr);
+  SINTER_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);
+  SINTER_ARG(double, eps) = 1e-8;
+  SINTER_ARG(double, weight_decay) = 1e-2;
+  SINTER_ARG(bool, amsgrad) = false;
+  SINTER_ARG(bool, maximize) = false;
 
  public:
   double get_lr() const override { return lr_; }
@@ -59,10 +59,10 @@ struct AdamWOptions : public OptimizerCloneableOptions<AdamWOptions> {
 };
 
 struct AdamParamState : public OptimizerCloneableParamState<AdamParamState> {
-  SINTER_OPTIM_ARG(int64_t, step) = 0;
-  SINTER_OPTIM_ARG(Tensor, exp_avg);
-  SINTER_OPTIM_ARG(Tensor, exp_avg_sq);
-  SINTER_OPTIM_ARG(Tensor, max_exp_avg_sq);
+  SINTER_ARG(int64_t, step) = 0;
+  SINTER_ARG(Tensor, exp_avg);
+  SINTER_ARG(Tensor, exp_avg_sq);
+  SINTER_ARG(Tensor, max_exp_avg_sq);
 
  public:
   std::vector<std::pair<const char*, Tensor*>> named_tensors() override {

@@ -28,24 +28,11 @@
 #include <utility>
 #include <vector>
 
+#include "sinter/arg.h"
 #include "sinter/serialize.h"
 #include "sinter/tensor.h"
 
 namespace sinter::optim {
-
-/// Setter/getter pair as LibTorch's TORCH_ARG: `opts.lr(0.1)` sets and returns *this,
-/// `opts.lr()` reads.
-#define SINTER_OPTIM_ARG(T, name)                     \
- public:                                              \
-  auto name(const T& v)->decltype(*this) {            \
-    this->name##_ = v;                                \
-    return *this;                                     \
-  }                                                   \
-  const T& name() const noexcept { return name##_; } \
-  T& name() noexcept { return name##_; }             \
-                                                      \
- private:                                             \
-  T name##_
 
 /// Hyperparameters of one parameter group. Every optimizer's options derive from this.
 class OptimizerOptions {

@@ -12,13 +12,13 @@ namespace sinter::optim {
 
 struct RMSpropOptions : public OptimizerCloneableOptions<RMSpropOptions> {
   RMSpropOptions(double lr = 1e-2) : lr_(lr) {}
-  SINTER_OPTIM_ARG(double, lr);
-  SINTER_OPTIM_ARG(double, alpha) = 0.99;
-  SINTER_OPTIM_ARG(double, eps) = 1e-8;
-  SINTER_OPTIM_ARG(double, weight_decay) = 0;
-  SINTER_OPTIM_ARG(double, momentum) = 0;
-  SINTER_OPTIM_ARG(bool, centered) = false;
-  SINTER_OPTIM_ARG(bool, maximize) = false;
+  SINTER_ARG(double, lr);
+  SINTER_ARG(double, alpha) = 0.99;
+  SINTER_ARG(double, eps) = 1e-8;
+  SINTER_ARG(double, weight_decay) = 0;
+  SINTER_ARG(double, momentum) = 0;
+  SINTER_ARG(bool, centered) = false;
+  SINTER_ARG(bool, maximize) = false;
 
  public:
   double get_lr() const override { return lr_; }
@@ -33,10 +33,10 @@ struct RMSpropOptions : public OptimizerCloneableOptions<RMSpropOptions> {
 };
 
 struct RMSpropParamState : public OptimizerCloneableParamState<RMSpropParamState> {
-  SINTER_OPTIM_ARG(int64_t, step) = 0;
-  SINTER_OPTIM_ARG(Tensor, square_avg);
-  SINTER_OPTIM_ARG(Tensor, momentum_buffer);
-  SINTER_OPTIM_ARG(Tensor, grad_avg);
+  SINTER_ARG(int64_t, step) = 0;
+  SINTER_ARG(Tensor, square_avg);
+  SINTER_ARG(Tensor, momentum_buffer);
+  SINTER_ARG(Tensor, grad_avg);
 
  public:
   std::vector<std::pair<const char*, Tensor*>> named_tensors() override {

@@ -12,12 +12,12 @@ namespace sinter::optim {
 
 struct SGDOptions : public OptimizerCloneableOptions<SGDOptions> {
   SGDOptions(double lr) : lr_(lr) {}
-  SINTER_OPTIM_ARG(double, lr);
-  SINTER_OPTIM_ARG(double, momentum) = 0;
-  SINTER_OPTIM_ARG(double, dampening) = 0;
-  SINTER_OPTIM_ARG(double, weight_decay) = 0;
-  SINTER_OPTIM_ARG(bool, nesterov) = false;
-  SINTER_OPTIM_ARG(bool, maximize) = false;
+  SINTER_ARG(double, lr);
+  SINTER_ARG(double, momentum) = 0;
+  SINTER_ARG(double, dampening) = 0;
+  SINTER_ARG(double, weight_decay) = 0;
+  SINTER_ARG(bool, nesterov) = false;
+  SINTER_ARG(bool, maximize) = false;
 
  public:
   double get_lr() const override { return lr_; }
@@ -32,7 +32,7 @@ struct SGDOptions : public OptimizerCloneableOptions<SGDOptions> {
 };
 
 struct SGDParamState : public OptimizerCloneableParamState<SGDParamState> {
-  SINTER_OPTIM_ARG(Tensor, momentum_buffer);
+  SINTER_ARG(Tensor, momentum_buffer);
 
  public:
   std::vector<std::pair<const char*, Tensor*>> named_tensors() override {
