@@ -153,26 +153,33 @@ inline Window max_window(const Pool2d& p, int64_t oh, int64_t ow) {
 }
 
 // Scalar kernel: one window at a time; NaN wins, ties keep the first position (as PyTorch).
+/// The max of output (oh, ow)'s window over plane xp and its flat position in the plane.
+template <class T>
+std::pair<compute_t<T>, int64_t> max_of_window(const Pool2d& p, const T* xp, int64_t oh, int64_t ow) {
+  using A = compute_t<T>;
+  Window w = max_window(p, oh, ow);
+  A best = -std::numeric_limits<A>::infinity();
+  int64_t bi = w.h0 * p.W + w.w0;
+  for (int64_t ih = w.h0; ih < w.h1; ih += p.dh)
+    for (int64_t iw = w.w0; iw < w.w1; iw += p.dw) {
+      A v = static_cast<A>(xp[ih * p.W + iw]);
+      if (v > best || std::isnan(v)) {
+        best = v;
+        bi = ih * p.W + iw;
+      }
+    }
+  return {best, bi};
+}
+
 template <class T>
 void max_pool_plain(const Pool2d& p, const T* x, T* y, int64_t* ind) {
-  using A = compute_t<T>;
   for_planes(p.planes(), p.OH * p.OW * p.kh * p.kw, [&](int64_t pl) {
     const T* xp = x + pl * p.H * p.W;
     T* yp = y + pl * p.OH * p.OW;
     int64_t* ip = ind ? ind + pl * p.OH * p.OW : nullptr;
     for (int64_t oh = 0; oh < p.OH; ++oh)
       for (int64_t ow = 0; ow < p.OW; ++ow) {
-        Window w = max_window(p, oh, ow);
-        A best = -std::numeric_limits<A>::infinity();
-        int64_t bi = w.h0 * p.W + w.w0;
-        for (int64_t ih = w.h0; ih < w.h1; ih += p.dh)
-          for (int64_t iw = w.w0; iw < w.w1; iw += p.dw) {
-            A v = static_cast<A>(xp[ih * p.W + iw]);
-            if (v > best || std::isnan(v)) {
-              best = v;
-              bi = ih * p.W + iw;
-            }
-          }
+        auto [best, bi] = max_of_window(p, xp, oh, ow);
         yp[oh * p.OW + ow] = T(best);
         if (ip) ip[oh * p.OW + ow] = bi;
       }
@@ -207,17 +214,7 @@ void max_pool_idx_fast(const Pool2d& p, const T* x, T* y, int64_t* ind) {
       T* yrow = yp + oh * p.OW;
       int64_t* irow = ip + oh * p.OW;
       auto scalar = [&](int64_t ow) {
-        Window w = max_window(p, oh, ow);
-        A bv = -std::numeric_limits<A>::infinity();
-        int64_t bi = w.h0 * p.W + w.w0;
-        for (int64_t ih = w.h0; ih < w.h1; ++ih)
-          for (int64_t iw = w.w0; iw < w.w1; ++iw) {
-            A v = static_cast<A>(xp[ih * p.W + iw]);
-            if (v > bv || std::isnan(v)) {
-              bv = v;
-              bi = ih * p.W + iw;
-            }
-          }
+        auto [bv, bi] = max_of_window(p, xp, oh, ow);
         yrow[ow] = T(bv);
         irow[ow] = bi;
       };
