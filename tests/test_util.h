@@ -1,11 +1,11 @@
-// Helpers shared by the graph tests.
+// Helpers shared by the test binaries.
 #pragma once
 #include <gtest/gtest.h>
 
 #include <exception>
 #include <string>
 
-namespace sinter::graph_test {
+namespace sinter::testing {
 
 /// Runs f, expects it to throw E, and returns the message ("" and a test failure otherwise).
 template <class E, class F>
@@ -24,4 +24,4 @@ std::string expect_throws(F&& f) {
 
 inline bool contains(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
 
-}  // namespace sinter::graph_test
+}  // namespace sinter::testing

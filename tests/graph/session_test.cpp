@@ -6,13 +6,13 @@
 #include <thread>
 
 #include "ops/registry.h"
-#include "graph_test_util.h"
+#include "test_util.h"
 #include "sinter/graph.h"
 #include "sinter/sinter.h"
 
 using namespace sinter;
-using sinter::graph_test::contains;
-using sinter::graph_test::expect_throws;
+using sinter::testing::contains;
+using sinter::testing::expect_throws;
 using graph::Graph;
 using graph::Session;
 

@@ -10,12 +10,14 @@
 #include <fstream>
 
 #include "backend_util.h"
+#include "test_util.h"
 #include "sinter/error.h"
 #include "sinter/graph/session.h"
 #include "sinter/io/npy.h"
 #include "sinter/onnx.h"
 #include "sinter/ops/factory.h"
 
+using sinter::testing::expect_throws;
 namespace fs = std::filesystem;
 using namespace sinter;
 namespace sx = sinter::onnx;
@@ -69,19 +71,6 @@ void write(const fs::path& p, const std::string& bytes) {
 
 std::string bytes_of(const ::onnx::ModelProto& m) { return m.SerializeAsString(); }
 
-template <class E>
-std::string expect_throw(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "no exception";
-  return "";
-}
 
 }  // namespace
 
@@ -101,9 +90,9 @@ TEST(OnnxImport, BaseModelRuns) {
 
 TEST(OnnxImport, TruncatedProtobuf) {
   std::string b = bytes_of(base_model());
-  auto msg = expect_throw<IOError>([&] { sx::load_bytes(b.substr(0, b.size() / 2)); });
+  auto msg = expect_throws<IOError>([&] { sx::load_bytes(b.substr(0, b.size() / 2)); });
   EXPECT_NE(msg.find("truncated"), std::string::npos) << msg;
-  expect_throw<IOError>([&] { sx::load_bytes(std::string("\xff\xff\xff\xff garbage", 12)); });
+  expect_throws<IOError>([&] { sx::load_bytes(std::string("\xff\xff\xff\xff garbage", 12)); });
 }
 
 TEST(OnnxImport, FileSizeLimit) {
@@ -111,20 +100,20 @@ TEST(OnnxImport, FileSizeLimit) {
   write(d / "m.onnx", bytes_of(base_model()));
   sx::LoadOptions o;
   o.max_file_bytes = 10;
-  auto msg = expect_throw<IOError>([&] { sx::load((d / "m.onnx").string(), o); });
+  auto msg = expect_throws<IOError>([&] { sx::load((d / "m.onnx").string(), o); });
   EXPECT_NE(msg.find("limit"), std::string::npos) << msg;
-  expect_throw<IOError>([&] { sx::load((d / "missing.onnx").string()); });
+  expect_throws<IOError>([&] { sx::load((d / "missing.onnx").string()); });
   fs::remove_all(d);
 }
 
 TEST(OnnxImport, NegativeAndHugeDims) {
   auto m = base_model();
   m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(1)->set_dim_value(-3);
-  expect_throw<ShapeError>([&] { sx::load_bytes(bytes_of(m)); });
+  expect_throws<ShapeError>([&] { sx::load_bytes(bytes_of(m)); });
 
   m = base_model();
   m.mutable_graph()->mutable_initializer(0)->set_dims(0, -1);
-  expect_throw<ShapeError>([&] { sx::load_bytes(bytes_of(m)); });
+  expect_throws<ShapeError>([&] { sx::load_bytes(bytes_of(m)); });
 
   // 2^40 x 2^40 floats: must be refused before any allocation.
   m = base_model();
@@ -132,12 +121,12 @@ TEST(OnnxImport, NegativeAndHugeDims) {
   w->clear_dims();
   w->add_dims(int64_t(1) << 40);
   w->add_dims(int64_t(1) << 40);
-  expect_throw<ShapeError>([&] { sx::load_bytes(bytes_of(m)); });
+  expect_throws<ShapeError>([&] { sx::load_bytes(bytes_of(m)); });
 
   m = base_model();
   m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(1)->set_dim_value(
       int64_t(1) << 62);
-  expect_throw<ShapeError>([&] { sx::load_bytes(bytes_of(m)); });
+  expect_throws<ShapeError>([&] { sx::load_bytes(bytes_of(m)); });
 }
 
 TEST(OnnxImport, ShortTensorData) {
@@ -145,46 +134,46 @@ TEST(OnnxImport, ShortTensorData) {
   auto* w = m.mutable_graph()->mutable_initializer(0);
   w->clear_float_data();
   w->set_raw_data(std::string(8, '\0'));  // 2 floats for shape (3,)
-  auto msg = expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+  auto msg = expect_throws<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
   EXPECT_NE(msg.find("raw_data"), std::string::npos) << msg;
 
   m = base_model();
   m.mutable_graph()->mutable_initializer(0)->mutable_float_data()->RemoveLast();
-  expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+  expect_throws<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
 }
 
 TEST(OnnxImport, DanglingAndDuplicateNames) {
   auto m = base_model();
   m.mutable_graph()->mutable_node(1)->set_input(0, "nowhere");
-  auto msg = expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+  auto msg = expect_throws<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
   EXPECT_NE(msg.find("add1"), std::string::npos) << msg;
   EXPECT_NE(msg.find("nowhere"), std::string::npos) << msg;
 
   m = base_model();
   m.mutable_graph()->mutable_node(1)->set_output(0, "R");  // R defined twice
   m.mutable_graph()->mutable_output(0)->set_name("R");
-  expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+  expect_throws<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
 
   m = base_model();
   m.mutable_graph()->add_output()->set_name("Y");  // listed twice
-  expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+  expect_throws<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
 
   m = base_model();
   m.mutable_graph()->mutable_output(0)->set_name("missing");
-  expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+  expect_throws<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
 }
 
 TEST(OnnxImport, UnsupportedOpNamesNodeTypeAndOpset) {
   auto m = base_model();
   m.mutable_graph()->mutable_node(0)->set_op_type("FancyOp");
-  auto msg = expect_throw<NotImplementedError>([&] { sx::load_bytes(bytes_of(m)); });
+  auto msg = expect_throws<NotImplementedError>([&] { sx::load_bytes(bytes_of(m)); });
   EXPECT_NE(msg.find("relu1"), std::string::npos) << msg;
   EXPECT_NE(msg.find("FancyOp"), std::string::npos) << msg;
   EXPECT_NE(msg.find("opset 13"), std::string::npos) << msg;
 
   m = base_model();
   m.mutable_opset_import(0)->set_version(99);
-  expect_throw<NotImplementedError>([&] { sx::load_bytes(bytes_of(m)); });
+  expect_throws<NotImplementedError>([&] { sx::load_bytes(bytes_of(m)); });
 }
 
 TEST(OnnxImport, OutOfRangeAttribute) {
@@ -195,12 +184,12 @@ TEST(OnnxImport, OutOfRangeAttribute) {
   a->set_name("axis");
   a->set_type(::onnx::AttributeProto::INT);
   a->set_i(5);
-  auto msg = expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+  auto msg = expect_throws<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
   EXPECT_NE(msg.find("axis"), std::string::npos) << msg;
 
   a->set_type(::onnx::AttributeProto::STRING);
   a->set_s("x");
-  expect_throw<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
+  expect_throws<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
 }
 
 TEST(OnnxImport, ExternalDataStaysInsideTheModelFolder) {
@@ -229,12 +218,12 @@ TEST(OnnxImport, ExternalDataStaysInsideTheModelFolder) {
   EXPECT_EQ(p[0], 4);
   EXPECT_EQ(p[2], 6);
 
-  auto msg = expect_throw<IOError>([&] { sx::load(with_location("../outside.bin")); });
+  auto msg = expect_throws<IOError>([&] { sx::load(with_location("../outside.bin")); });
   EXPECT_NE(msg.find(".."), std::string::npos) << msg;
-  expect_throw<IOError>([&] { sx::load(with_location((root / "outside.bin").string())); });
-  msg = expect_throw<IOError>([&] { sx::load(with_location("link.bin")); });
+  expect_throws<IOError>([&] { sx::load(with_location((root / "outside.bin").string())); });
+  msg = expect_throws<IOError>([&] { sx::load(with_location("link.bin")); });
   EXPECT_NE(msg.find("outside"), std::string::npos) << msg;
-  expect_throw<IOError>([&] { sx::load(with_location("absent.bin")); });
+  expect_throws<IOError>([&] { sx::load(with_location("absent.bin")); });
   // From bytes there is no folder: external data is refused.
   auto m = base_model();
   auto* w = m.mutable_graph()->mutable_initializer(0);
@@ -243,7 +232,7 @@ TEST(OnnxImport, ExternalDataStaysInsideTheModelFolder) {
   auto* kv = w->add_external_data();
   kv->set_key("location");
   kv->set_value("w.bin");
-  expect_throw<IOError>([&] { sx::load_bytes(bytes_of(m)); });
+  expect_throws<IOError>([&] { sx::load_bytes(bytes_of(m)); });
   fs::remove_all(root);
 }
 
