@@ -72,9 +72,11 @@ Tensor load_case_tensor(const fs::path& f, DType want) {
   ::onnx::TensorProto t;
   if (t.ParseFromString(bytes) && t.data_type() == ::onnx::TensorProto::UINT16) {
     t.set_data_type(::onnx::TensorProto::BFLOAT16);
-    return parse_tensor(t.SerializeAsString(), f.string());
+    bytes = t.SerializeAsString();
   }
-  return load_tensor(f.string());
+  LoadOptions o;
+  o.base_dir = f.parent_path().string();  // as load_tensor does
+  return parse_tensor(bytes, f.string(), o);
 }
 
 }  // namespace
