@@ -600,26 +600,7 @@ constexpr enumtype::kArea kArea{};
 
 /// LibTorch's ExpandingArray<D>: D sizes given as one number (repeated) or as D numbers.
 template <size_t D, class T = int64_t>
-class ExpandingArray {
- public:
-  ExpandingArray(T v) { values_.assign(D, v); }
-  ExpandingArray(std::initializer_list<T> l) : values_(l) { check(); }
-  ExpandingArray(const std::vector<T>& v) : values_(v) { check(); }
-  T operator[](size_t i) const { return values_[i]; }
-  size_t size() const { return D; }
-  const std::vector<T>& vec() const { return values_; }
-  operator IntArrayRef() const
-    requires std::is_same_v<T, int64_t>
-  {
-    return IntArrayRef(values_);
-  }
-
- private:
-  void check() const {
-    SINTER_CHECK(values_.size() == D, ShapeError, "ExpandingArray: expected ", D, " values, got ", values_.size());
-  }
-  std::vector<T> values_;
-};
+using ExpandingArray = ::sinter::nn::ExpandingArray<D, T>;
 
 // ---- nn modules, optimizers, data ----------------------------------------------------------------
 // sinter::nn, sinter::optim and sinter::data follow LibTorch's shapes; torch:: names them.
@@ -801,14 +782,7 @@ inline Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const 
                                   o.dilation());
 }
 
-struct MaxPool2dFuncOptions {
-  MaxPool2dFuncOptions(ExpandingArray<2> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}
-  SINTER_ARG(ExpandingArray<2>, kernel_size);
-  SINTER_ARG(ExpandingArray<2>, stride);
-  SINTER_ARG(ExpandingArray<2>, padding) = 0;
-  SINTER_ARG(ExpandingArray<2>, dilation) = 1;
-  SINTER_ARG(bool, ceil_mode) = false;
-};
+using MaxPool2dFuncOptions = ::sinter::nn::MaxPool2dOptions;  // as in LibTorch
 inline Tensor max_pool2d(const Tensor& input, const MaxPool2dFuncOptions& o) {
   return sinter::max_pool2d(input, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
@@ -816,15 +790,7 @@ inline std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, c
   return sinter::max_pool2d_with_indices(input, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 
-struct AvgPool2dFuncOptions {
-  AvgPool2dFuncOptions(ExpandingArray<2> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}
-  SINTER_ARG(ExpandingArray<2>, kernel_size);
-  SINTER_ARG(ExpandingArray<2>, stride);
-  SINTER_ARG(ExpandingArray<2>, padding) = 0;
-  SINTER_ARG(bool, ceil_mode) = false;
-  SINTER_ARG(bool, count_include_pad) = true;
-  SINTER_ARG(std::optional<int64_t>, divisor_override) = std::nullopt;
-};
+using AvgPool2dFuncOptions = ::sinter::nn::AvgPool2dOptions;  // as in LibTorch
 inline Tensor avg_pool2d(const Tensor& input, const AvgPool2dFuncOptions& o) {
   return sinter::avg_pool2d(input, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad(),
                             o.divisor_override());

@@ -27,14 +27,6 @@ class ExpandingArray {
   ExpandingArray(T v) : values_(D, v), scalar_(true) {}
   ExpandingArray(std::initializer_list<T> l) : values_(l) { check(); }
   ExpandingArray(const std::vector<T>& v) : values_(v) { check(); }
-  /// From another ExpandingArray-like type (torch::ExpandingArray).
-  template <class A>
-    requires requires(const A& a) {
-      { a.vec() } -> std::convertible_to<std::vector<T>>;
-    }
-  ExpandingArray(const A& a) : values_(a.vec()) {
-    check();
-  }
   T operator[](size_t i) const { return values_[i]; }
   size_t size() const { return D; }
   const std::vector<T>& vec() const { return values_; }
