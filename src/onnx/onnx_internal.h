@@ -88,6 +88,19 @@ struct OpEntry {
   int since, until;
   BuildFn build;
 };
+/// The newest default-domain opset the importer knows.
+constexpr int kMaxOpset = 17;
+/// Every importer entry (from all the ops_*.cpp files).
 const std::vector<OpEntry>& op_table();
+/// Adds one source file's entries at static-init time:
+///   static const TableRegistrar reg([] { std::vector<OpEntry> v; ...; return v; }());
+struct TableRegistrar {
+  explicit TableRegistrar(std::vector<OpEntry> entries);
+};
+
+/// Shared builder helpers (ops.cpp).
+inline DimVector dv(const std::vector<int64_t>& v) { return DimVector(IntArrayRef(v)); }
+/// x as a contiguous view of `shape`.
+graph::Value* reshape(Ctx& c, graph::Value* x, DimVector shape);
 
 }  // namespace sinter::onnx::detail

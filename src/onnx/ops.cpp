@@ -14,15 +14,11 @@ namespace {
 
 using graph::Value;
 using V = Value*;
-constexpr int kMax = 17;
-
-DimVector dv(const std::vector<int64_t>& v) { return DimVector(IntArrayRef(v)); }
+constexpr int kMax = kMaxOpset;
 
 BuildFn unary(const char* op) {
   return [op](Ctx& c) { c.set_out(0, c.emit(op, {c.in(0)})); };
 }
-
-V reshape(Ctx& c, V x, DimVector shape);
 
 // Opsets < 7: with broadcast=1 and `axis`, B's dims align with A's starting at axis
 // (B gets trailing ones); without axis, trailing alignment is numpy's.
@@ -147,7 +143,11 @@ V contiguous(Ctx& c, V v) {
   return v;
 }
 
+}  // namespace
+
 V reshape(Ctx& c, V x, DimVector shape) { return c.emit("view", {contiguous(c, x)}, {shape}); }
+
+namespace {
 
 void reshape_build(Ctx& c) {
   V x = c.in(0);
@@ -1066,10 +1066,7 @@ void space_to_depth_build(Ctx& c) {
   c.set_out(0, reshape(c, y, {N, C * b * b, H / b, W / b}));
 }
 
-}  // namespace
-
-const std::vector<OpEntry>& op_table() {
-  static const std::vector<OpEntry> t = [] {
+const TableRegistrar core_entries([] {
     std::vector<OpEntry> v;
     auto add = [&](const char* op, int since, int until, BuildFn f) { v.push_back({op, since, until, std::move(f)}); };
     // elementwise
@@ -1170,8 +1167,22 @@ const std::vector<OpEntry>& op_table() {
     add("Resize", 10, kMax, resize_build);
     add("Upsample", 7, 9, upsample_build);
     return v;
-  }();
+}());
+
+}  // namespace
+
+namespace {
+std::vector<OpEntry>& table_storage() {
+  static std::vector<OpEntry> t;
   return t;
 }
+}  // namespace
+
+TableRegistrar::TableRegistrar(std::vector<OpEntry> entries) {
+  auto& t = table_storage();
+  for (auto& e : entries) t.push_back(std::move(e));
+}
+
+const std::vector<OpEntry>& op_table() { return table_storage(); }
 
 }  // namespace sinter::onnx::detail
