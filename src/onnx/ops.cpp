@@ -464,13 +464,50 @@ void mvn_build(Ctx& c) {
   c.set_out(0, c.emit("div", {d, c.emit("sqrt", {c.emit("add", {var, c.scalar(1e-9, dt)})})}));
 }
 
-// Einsum without ellipsis or repeated letters within an operand: every operand is laid out
-// over (output letters, contracted letters), multiplied with broadcasting, then summed over
-// the contracted letters.
+// An ellipsis becomes letters the equation does not use, one per broadcast dim (right-aligned
+// across operands); an implicit output lists them first.
+std::string expand_ellipsis(Ctx& c, const std::string& eq) {
+  if (eq.find("...") == std::string::npos) return eq;
+  std::string free;
+  for (char ch = 'A'; ch <= 'z'; ++ch)
+    if (std::isalpha(static_cast<unsigned char>(ch)) && eq.find(ch) == std::string::npos) free += ch;
+  auto arrow = eq.find("->");
+  std::string lhs = eq.substr(0, arrow), r;
+  int64_t most = 0;
+  size_t k = 0, start = 0;
+  for (size_t i = 0; i <= lhs.size(); ++i) {
+    if (i < lhs.size() && lhs[i] != ',') continue;
+    std::string t = lhs.substr(start, i - start);
+    if (auto e = t.find("..."); e != std::string::npos) {
+      if (k >= c.num_inputs()) c.invalid("equation '" + eq + "' names too many operands");
+      int64_t n = c.rank(c.in(k)) - static_cast<int64_t>(t.size() - 3);
+      if (n < 0 || n > static_cast<int64_t>(free.size())) c.invalid("operand " + std::to_string(k) + " rank does not fit '" + t + "'");
+      most = std::max(most, n);
+      t = t.substr(0, e) + free.substr(free.size() - static_cast<size_t>(n)) + t.substr(e + 3);
+    }
+    r += (k ? "," : "") + t;
+    ++k;
+    start = i + 1;
+  }
+  std::string dots = free.substr(free.size() - static_cast<size_t>(most));
+  if (arrow == std::string::npos) {
+    std::string rest;
+    for (char ch = 'A'; ch <= 'z'; ++ch)
+      if (std::isalpha(static_cast<unsigned char>(ch)) && std::count(lhs.begin(), lhs.end(), ch) == 1) rest += ch;
+    return r + "->" + dots + rest;
+  }
+  std::string out = eq.substr(arrow + 2);
+  if (auto e = out.find("..."); e != std::string::npos) out = out.substr(0, e) + dots + out.substr(e + 3);
+  return r + "->" + out;
+}
+
+// Einsum: a letter repeated within an operand takes that operand's diagonal; then every operand
+// is laid out over (output letters, contracted letters), multiplied with broadcasting, and
+// summed over the contracted letters.
 void einsum_build(Ctx& c) {
   std::string eq;
   for (char ch : c.attr_s("equation", "")) if (ch != ' ') eq += ch;
-  if (eq.find("...") != std::string::npos) c.unsupported("Einsum with an ellipsis");
+  eq = expand_ellipsis(c, eq);
   std::string lhs = eq, out;
   bool explicit_out = false;
   if (auto arrow = eq.find("->"); arrow != std::string::npos) {
@@ -486,11 +523,23 @@ void einsum_build(Ctx& c) {
       start = i + 1;
     }
   if (terms.size() != c.num_inputs()) c.invalid("equation '" + eq + "' names " + std::to_string(terms.size()) + " operands");
+  std::vector<V> xs;
+  for (size_t k = 0; k < terms.size(); ++k) {
+    std::string& t = terms[k];
+    V x = c.in(k);
+    if (c.rank(x) != static_cast<int64_t>(t.size())) c.invalid("operand " + std::to_string(k) + " rank differs from '" + t + "'");
+    for (size_t i = 0; i < t.size(); ++i)
+      if (auto j = t.find(t[i], i + 1); j != std::string::npos) {  // diagonal dim goes last
+        x = c.emit("diagonal", {x}, {int64_t(0), static_cast<int64_t>(i), static_cast<int64_t>(j)});
+        t = t.substr(0, i) + t.substr(i + 1, j - i - 1) + t.substr(j + 1) + t[i];
+        i = static_cast<size_t>(-1);
+      }
+    xs.push_back(x);
+  }
   std::map<char, int> count;
   for (auto& t : terms) {
     for (char ch : t) {
       if (!std::isalpha(static_cast<unsigned char>(ch))) c.invalid("equation '" + eq + "': bad letter");
-      if (std::count(t.begin(), t.end(), ch) > 1) c.unsupported("Einsum with a repeated letter in one operand (diagonal)");
       count[ch]++;
     }
   }
@@ -503,8 +552,7 @@ void einsum_build(Ctx& c) {
   V prod = nullptr;
   for (size_t k = 0; k < terms.size(); ++k) {
     const std::string& t = terms[k];
-    V x = c.in(k);
-    if (c.rank(x) != static_cast<int64_t>(t.size())) c.invalid("operand " + std::to_string(k) + " rank differs from '" + t + "'");
+    V x = xs[k];
     std::vector<std::pair<size_t, int64_t>> pos;  // position in order, dim in x
     for (size_t i = 0; i < t.size(); ++i) pos.push_back({order.find(t[i]), static_cast<int64_t>(i)});
     std::sort(pos.begin(), pos.end());
@@ -1108,6 +1156,7 @@ const TableRegistrar core_entries([] {
     add("EyeLike", 9, kMax, eye_like_build);
     add("Einsum", 12, kMax, einsum_build);
     add("ScatterElements", 11, kMax, scatter_elements_build);
+    add("Scatter", 9, 10, scatter_elements_build);
     add("Shrink", 9, kMax, shrink_build);
     add("MeanVarianceNormalization", 9, kMax, mvn_build);
     add("IsInf", 10, kMax, isinf_build);
