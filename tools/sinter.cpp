@@ -10,6 +10,7 @@
 #include "sinter/graph/session.h"
 #include "sinter/io/npy.h"
 #include "sinter/onnx.h"
+#include "sinter/onnx/backend_test.h"
 #include "sinter/sinter.h"
 
 // The registry lives in the library's internal headers; the CLI lists it through them.
@@ -19,11 +20,36 @@ static int usage() {
   std::cerr << "usage: sinter <command>\n"
                "  ops        list every op in the registry (name, inputs, attributes, ONNX names)\n"
                "  version    print the version\n"
+               "  test-onnx [DIR ...]\n"
+               "             runs ONNX backend-test cases (model.onnx + test_data_set_*); DIR is a case\n"
+               "             folder or a folder of them (default: libonnx-testdata's node suite)\n"
                "  inspect MODEL.onnx\n"
                "             inputs, outputs, op histogram, parameter count, FLOP estimate\n"
                "  run MODEL.onnx --input NAME=FILE.npy ... [--output-dir DIR]\n"
                "             runs the model; writes DIR/<output name>.npy for every output\n";
   return 2;
+}
+
+// Prints one line per failed or skipped case, then the counts; fails when any case failed.
+static int test_onnx_cmd(int argc, char** argv) {
+  namespace backend = sinter::onnx::backend;
+  std::vector<std::string> dirs(argv + 2, argv + argc);
+  if (dirs.empty()) dirs.push_back((std::filesystem::path(backend::testdata_dir()) / "node").string());
+  int passed = 0, failed = 0, skipped = 0;
+  for (auto& d : dirs) {
+    for (auto& c : backend::cases(d)) {
+      auto r = backend::run_case(c);
+      if (r.status == backend::CaseResult::Passed) {
+        ++passed;
+        continue;
+      }
+      bool skip = r.status == backend::CaseResult::Skipped;
+      ++(skip ? skipped : failed);
+      std::cout << (skip ? "SKIP " : "FAIL ") << c << ": " << r.reason << "\n";
+    }
+  }
+  std::cout << passed << " passed, " << failed << " failed, " << skipped << " skipped\n";
+  return failed ? 1 : 0;
 }
 
 static std::string human(double v) {
@@ -115,6 +141,7 @@ int main(int argc, char** argv) {
       std::cout << "sinter 0.1.0\n";
       return 0;
     }
+    if (cmd == "test-onnx") return test_onnx_cmd(argc, argv);
     if (cmd == "inspect") return inspect_cmd(argc, argv);
     if (cmd == "run") return run_cmd(argc, argv);
     if (cmd == "ops") {

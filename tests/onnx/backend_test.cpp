@@ -7,12 +7,11 @@
 #include <filesystem>
 #include <set>
 
-#include "backend_util.h"
+#include "sinter/onnx/backend_test.h"
 
 namespace fs = std::filesystem;
-using sinter::onnx::testing::CaseResult;
-using sinter::onnx::testing::run_backend_case;
-using sinter::onnx::testing::testdata_dir;
+using sinter::onnx::backend::CaseResult;
+using sinter::onnx::backend::testdata_dir;
 
 namespace {
 
@@ -24,15 +23,10 @@ struct Counts {
 Counts run_suite(const std::string& suite, const std::set<std::string>* only = nullptr,
                  bool verbose = std::getenv("SINTER_ONNX_VERBOSE") != nullptr) {
   Counts c;
-  fs::path root = fs::path(testdata_dir()) / suite;
-  std::vector<fs::path> cases;
-  for (auto& e : fs::directory_iterator(root))
-    if (e.is_directory()) cases.push_back(e.path());
-  std::sort(cases.begin(), cases.end());
-  for (auto& p : cases) {
-    std::string name = p.filename().string();
+  for (auto& dir : sinter::onnx::backend::cases((fs::path(testdata_dir()) / suite).string())) {
+    std::string name = fs::path(dir).filename().string();
     if (only && !only->count(name)) continue;
-    CaseResult r = run_backend_case(p.string());
+    CaseResult r = sinter::onnx::backend::run_case(dir);
     if (r.status == CaseResult::Passed) ++c.passed;
     else if (r.status == CaseResult::Skipped) ++c.skipped;
     else {

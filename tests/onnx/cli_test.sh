@@ -26,4 +26,19 @@ PY
 # a missing input is a usage error, not a crash
 if "$sinter" run "$tmp/mlp.onnx" --output-dir "$tmp/out2" 2> "$tmp/err.txt"; then exit 1; fi
 grep -q "missing --input x" "$tmp/err.txt"
+# sinter test-onnx: backend-test folders (one case, or a folder of cases); a wrong stored
+# output is a FAIL line and a non-zero exit, an unsupported op a SKIP line.
+data=${SINTER_ONNX_TESTDATA:-/usr/share/libonnx-testdata/data}/node
+"$sinter" test-onnx "$data/test_relu" "$data/test_strnormalizer_nostopwords_nochangecase" > "$tmp/t1.txt"
+cat "$tmp/t1.txt"
+grep -q "^SKIP .*test_strnormalizer_nostopwords_nochangecase: .*not supported" "$tmp/t1.txt"
+[ "$(tail -n 1 "$tmp/t1.txt")" = "1 passed, 0 failed, 1 skipped" ]
+mkdir "$tmp/cases"
+cp -r "$data/test_relu" "$tmp/cases/good"
+cp -r "$data/test_relu" "$tmp/cases/bad"
+cp "$tmp/cases/bad/test_data_set_0/input_0.pb" "$tmp/cases/bad/test_data_set_0/output_0.pb"
+if "$sinter" test-onnx "$tmp/cases" > "$tmp/t2.txt"; then cat "$tmp/t2.txt"; exit 1; fi
+cat "$tmp/t2.txt"
+grep -q "^FAIL .*/bad: test_data_set_0 output 0: element " "$tmp/t2.txt"
+[ "$(tail -n 1 "$tmp/t2.txt")" = "1 passed, 1 failed, 0 skipped" ]
 echo "cli check passed"

@@ -9,12 +9,12 @@
 #include <filesystem>
 #include <fstream>
 
-#include "backend_util.h"
 #include "test_util.h"
 #include "sinter/error.h"
 #include "sinter/graph/session.h"
 #include "sinter/io/npy.h"
 #include "sinter/onnx.h"
+#include "sinter/onnx/backend_test.h"
 #include "sinter/ops/factory.h"
 
 using sinter::testing::expect_throws;
@@ -299,7 +299,7 @@ TEST(OnnxImport, CorruptedModelsFailCleanly) {
   std::vector<std::string> models;
   for (const char* m : {"pytorch-converted/test_Conv2d", "pytorch-converted/test_BatchNorm2d_eval",
                         "pytorch-operator/test_operator_flatten", "node/test_slice", "node/test_resize_upsample_scales_nearest"}) {
-    std::ifstream f((fs::path(sinter::onnx::testing::testdata_dir()) / m / "model.onnx").string(), std::ios::binary);
+    std::ifstream f((fs::path(sx::backend::testdata_dir()) / m / "model.onnx").string(), std::ios::binary);
     ASSERT_TRUE(f) << m;
     models.emplace_back(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
   }

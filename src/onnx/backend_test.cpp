@@ -1,4 +1,6 @@
-#include "backend_util.h"
+// ONNX backend-test cases: load model.onnx, run each test_data_set_*, compare with the stored
+// outputs.
+#include "sinter/onnx/backend_test.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,37 +8,49 @@
 #include <filesystem>
 #include <sstream>
 
-#include <fstream>
-#include <onnx/onnx_pb.h>
-
-#include "sinter/error.h"
+#include "onnx/onnx_internal.h"
 #include "sinter/graph/session.h"
-#include "sinter/onnx.h"
 
 namespace fs = std::filesystem;
 
-namespace sinter::onnx::testing {
+namespace sinter::onnx::backend {
 
 std::string testdata_dir() {
   if (const char* e = std::getenv("SINTER_ONNX_TESTDATA")) return e;
   return "/usr/share/libonnx-testdata/data";
 }
 
-static std::vector<std::string> sorted_files(const fs::path& dir, const std::string& prefix) {
+std::vector<std::string> cases(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw IOError("onnx backend test: '" + dir + "' is not a folder");
+  if (fs::exists(fs::path(dir) / "model.onnx", ec)) return {dir};
   std::vector<std::string> r;
-  for (auto& e : fs::directory_iterator(dir)) {
-    auto n = e.path().filename().string();
-    if (n.rfind(prefix, 0) == 0 && e.path().extension() == ".pb") r.push_back(e.path().string());
-  }
-  // input_0.pb ... input_10.pb: numeric order
-  std::sort(r.begin(), r.end(), [&](const std::string& a, const std::string& b) {
-    auto num = [&](const std::string& p) { return std::stoi(fs::path(p).stem().string().substr(prefix.size())); };
-    return num(a) < num(b);
-  });
+  for (auto& e : fs::directory_iterator(dir))
+    if (e.is_directory()) r.push_back(e.path().string());
+  std::sort(r.begin(), r.end());
   return r;
 }
 
-static std::string compare(const Tensor& got, const Tensor& want, double rtol, double atol) {
+namespace {
+
+// prefix<N>.pb files of a data set folder, in numeric order (input_2 before input_10).
+std::vector<fs::path> numbered_files(const fs::path& dir, const std::string& prefix) {
+  std::vector<std::pair<long, fs::path>> r;
+  for (auto& e : fs::directory_iterator(dir)) {
+    std::string n = e.path().filename().string();
+    if (n.rfind(prefix, 0) != 0 || e.path().extension() != ".pb") continue;
+    std::string num = e.path().stem().string().substr(prefix.size());
+    if (num.empty() || num.size() > 6 || num.find_first_not_of("0123456789") != std::string::npos)
+      throw ValueError("onnx backend test: unexpected file name " + e.path().string());
+    r.emplace_back(std::stol(num), e.path());
+  }
+  std::sort(r.begin(), r.end());
+  std::vector<fs::path> out;
+  for (auto& [i, p] : r) out.push_back(p);
+  return out;
+}
+
+std::string compare(const Tensor& got, const Tensor& want, double rtol, double atol) {
   std::ostringstream os;
   if (got.dtype() != want.dtype()) {
     os << "dtype " << got.dtype() << " != expected " << want.dtype();
@@ -61,27 +75,22 @@ static std::string compare(const Tensor& got, const Tensor& want, double rtol, d
   return "";
 }
 
-namespace {
-
 // ONNX's test generator stores bfloat16 tensors as UINT16 (numpy has no bfloat16): where the
 // model's value is bfloat16, read a UINT16 tensor file as the bfloat16 bits it holds.
 Tensor load_case_tensor(const fs::path& f, DType want) {
   if (want != DType::BFloat16) return load_tensor(f.string());
-  std::ifstream in(f, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  ::onnx::TensorProto t;
-  if (t.ParseFromString(bytes) && t.data_type() == ::onnx::TensorProto::UINT16) {
-    t.set_data_type(::onnx::TensorProto::BFLOAT16);
-    bytes = t.SerializeAsString();
-  }
   LoadOptions o;
   o.base_dir = f.parent_path().string();  // as load_tensor does
-  return parse_tensor(bytes, f.string(), o);
+  std::string bytes = detail::read_file(f.string(), o.max_file_bytes);
+  ::onnx::TensorProto t;
+  detail::parse_message(bytes, t, f.string());
+  if (t.data_type() == ::onnx::TensorProto::UINT16) t.set_data_type(::onnx::TensorProto::BFLOAT16);
+  return detail::tensor_from_proto(t, o, f.string());
 }
 
 }  // namespace
 
-CaseResult run_backend_case(const std::string& dir, double rtol, double atol) {
+CaseResult run_case(const std::string& dir, double rtol, double atol) {
   CaseResult r;
   std::unique_ptr<graph::Graph> g;
   try {
@@ -106,7 +115,7 @@ CaseResult run_backend_case(const std::string& dir, double rtol, double atol) {
     }
     for (auto& set : sets) {
       std::vector<Tensor> inputs, expected;
-      auto in_files = sorted_files(set, "input_"), out_files = sorted_files(set, "output_");
+      auto in_files = numbered_files(set, "input_"), out_files = numbered_files(set, "output_");
       for (size_t i = 0; i < in_files.size(); ++i)
         inputs.push_back(load_case_tensor(in_files[i], i < g->inputs().size() ? g->inputs()[i]->dtype : DType::Float));
       for (size_t i = 0; i < out_files.size(); ++i)
@@ -137,4 +146,4 @@ CaseResult run_backend_case(const std::string& dir, double rtol, double atol) {
   return r;
 }
 
-}  // namespace sinter::onnx::testing
+}  // namespace sinter::onnx::backend
