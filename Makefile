@@ -13,7 +13,7 @@ CMAKE_FLAGS ?=
 # Debian packages the build, the tests and the benchmarks use. (libdnnl-dev's CMake config
 # requires OpenCL headers, which it only recommends: ocl-icd-opencl-dev.)
 APT_PACKAGES := cmake ninja-build g++ ccache pkg-config libdnnl-dev ocl-icd-opencl-dev libhwy-dev libgtest-dev \
-                libbenchmark-dev nlohmann-json3-dev zlib1g-dev python3 python3-numpy python3-torch \
+                libbenchmark-dev nlohmann-json3-dev zlib1g-dev python3 python3-numpy python3-torch python3-torchvision \
                 dataset-fashion-mnist libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
 # Anchors for `make bench`: LibTorch for the same-source comparison, and OpenBLAS, which
 # python3-torch only recommends and without which its matmul runs on the reference BLAS.

@@ -2,8 +2,12 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <exception>
 #include <string>
+
+#include "sinter/tensor.h"
 
 namespace sinter::testing {
 
@@ -20,6 +24,23 @@ std::string expect_throws(F&& f) {
   }
   ADD_FAILURE() << "no exception thrown";
   return "";
+}
+
+/// max |actual - expected| / max |expected|: the error relative to the reference's scale (a
+/// test failure and infinity when the sizes differ or the reference is all zeros).
+inline double scaled_error(const Tensor& actual, const Tensor& expected) {
+  EXPECT_EQ(actual.sizes(), expected.sizes());
+  if (actual.sizes() != expected.sizes()) return HUGE_VAL;
+  Tensor a = actual.to(DType::Double).contiguous(), b = expected.to(DType::Double).contiguous();
+  const double* pa = static_cast<const double*>(a.data_ptr());
+  const double* pb = static_cast<const double*>(b.data_ptr());
+  double scale = 0, err = 0;
+  for (int64_t i = 0; i < b.numel(); ++i) {
+    scale = std::max(scale, std::abs(pb[i]));
+    err = std::max(err, std::abs(pa[i] - pb[i]));
+  }
+  EXPECT_GT(scale, 0) << "the reference is all zeros";
+  return scale > 0 ? err / scale : HUGE_VAL;
 }
 
 inline bool contains(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }

@@ -137,6 +137,32 @@ void conv_kernel(const OpCall& c) {
   kernels::conv_forward(c.out[0], c.in[0], c.in[1], c.in[2], g, Ref);
 }
 
+// ---- conv2d_fused (input, weight, bias, residual; conv2d's attrs, activation, act_min, act_max) --
+// act(conv2d(input, weight, bias) + residual) as one oneDNN inference primitive with post-ops
+// (sum, eltwise): an inference op (no backward) that graph::fuse_for_inference puts in place of
+// a convolution, the residual add after it and its activation. residual is optional.
+
+kernels::Activation conv_fused_act(const OpCall& c) {
+  return kernels::parse_activation("conv2d_fused", c.attrs.str(5), c.attrs.f(6), c.attrs.f(7));
+}
+void conv_fused_meta(const OpCall& c, Specs& out, size_t& n) {
+  conv_meta<2>(c, out, n);
+  const Tensor& r = c.in[3];
+  if (r.defined()) {
+    SINTER_CHECK(r.sizes() == IntArrayRef(out[0].sizes), ShapeError, "conv2d_fused: residual ", shape_str(r.sizes()),
+                 " does not match the convolution's output ", shape_str(out[0].sizes), " (input ",
+                 shape_str(c.in[0].sizes()), ", weight ", shape_str(c.in[1].sizes()), ")");
+    SINTER_CHECK(r.dtype() == c.in[0].dtype(), DTypeError, "conv2d_fused: residual type (", dtype_name(r.dtype()),
+                 ") and input type (", dtype_name(c.in[0].dtype()), ") should be the same");
+  }
+  conv_fused_act(c);
+}
+template <bool Ref>
+void conv_fused_kernel(const OpCall& c) {
+  ConvGeom g = forward_geom("conv2d_fused", 2, c.in[0], c.in[1], c.in[2], c.attrs);
+  kernels::conv_forward_fused(c.out[0], c.in[0], c.in[1], c.in[2], g, {c.in[3], conv_fused_act(c)}, Ref);
+}
+
 // The attrs every gradient convolution carries: (sizes, stride, padding, padding_end, dilation, groups).
 Attrs grad_attrs(IntArrayRef sizes, const ConvGeom& g) {
   return {DimVector(sizes), g.stride, g.pad_l, g.pad_r, g.dil, g.G};
@@ -342,6 +368,11 @@ OpDef& conv2d_op = def("conv2d").input("input").input("weight").input("bias").at
                        .attr("padding", DimVector{0}).attr("dilation", DimVector{1}).attr("groups", int64_t(1))
                        .attr("padding_end").set_meta(conv_meta<2>).set_cpu(conv_kernel<2, false>)
                        .set_cpu_ref(conv_kernel<2, true>).set_backward(conv_backward).set_onnx("Conv");
+OpDef& conv2d_fused_op = def("conv2d_fused").input("input").input("weight").input("bias").input("residual")
+                             .attr("stride", DimVector{1}).attr("padding", DimVector{0}).attr("dilation", DimVector{1})
+                             .attr("groups", int64_t(1)).attr("padding_end").attr("activation", std::string("none"))
+                             .attr("act_min", 0.0).attr("act_max", 0.0).set_meta(conv_fused_meta)
+                             .set_cpu(conv_fused_kernel<false>).set_cpu_ref(conv_fused_kernel<true>);
 OpDef& conv_transpose2d_op = def("conv_transpose2d").input("input").input("weight").input("bias")
                                  .attr("stride", DimVector{1}).attr("padding", DimVector{0})
                                  .attr("output_padding", DimVector{0}).attr("groups", int64_t(1))

@@ -65,11 +65,11 @@ void into_contiguous(const Tensor& out, F&& f) {
 }
 
 void run_gemm(bool ref, const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& bias = {}, double alpha = 1,
-              double beta = 0) {
+              double beta = 0, const kernels::Activation& act = {}) {
   if (ref)
-    kernels::gemm_reference(out, a, b, bias, alpha, beta);
+    kernels::gemm_reference(out, a, b, bias, alpha, beta, act);
   else
-    kernels::gemm(out, a, b, bias, alpha, beta);
+    kernels::gemm(out, a, b, bias, alpha, beta, act);
 }
 
 std::string mat_str(const Tensor& t) { return std::to_string(t.size(0)) + "x" + std::to_string(t.size(1)); }
@@ -277,8 +277,8 @@ void linear_meta(const OpCall& c, Specs& out, size_t& n) {
   out[0].dtype = x.dtype();
   n = 1;
 }
-template <bool Ref>
-void linear_kernel(const OpCall& c) {
+// out = act(input @ weight^T + bias)
+void linear_into(bool ref, const OpCall& c, const kernels::Activation& act) {
   const Tensor &x = c.in[0], &w = c.in[1], &bias = c.in[2];
   into_contiguous(c.out[0], [&](const Tensor& o) {
     Tensor a = x.dim() == 1 ? alias(x, {1, x.size(0)}, {x.size(0) * x.stride(0), x.stride(0)}) : x;
@@ -290,14 +290,35 @@ void linear_kernel(const OpCall& c) {
     osz.push_back(b.size(-1));
     Tensor ov = alias(o, osz, contiguous_strides(osz));
     if (bias.defined() && bias.dim() == 1 && bias.size(0) == b.size(-1) && w.dim() == 2)
-      return run_gemm(Ref, ov, a, b, bias);
+      return run_gemm(ref, ov, a, b, bias, 1, 0, act);
     if (bias.defined()) {
       kernels::copy_kernel(o, kernels::broadcast_view(bias, o.sizes()));
-      return run_gemm(Ref, ov, a, b, {}, 1, 1);
+      return run_gemm(ref, ov, a, b, {}, 1, 1, act);
     }
-    run_gemm(Ref, ov, a, b);
+    run_gemm(ref, ov, a, b, {}, 1, 0, act);
   });
 }
+template <bool Ref>
+void linear_kernel(const OpCall& c) {
+  linear_into(Ref, c, {});
+}
+
+// ---- linear_fused(input, weight, bias; activation, act_min, act_max) ---------------------------
+// act(linear(input, weight, bias)) as one oneDNN matmul with an eltwise post-op: an inference op
+// (no backward) that graph::fuse_for_inference puts in place of a linear and its activation.
+
+kernels::Activation linear_fused_act(const OpCall& c) {
+  return kernels::parse_activation("linear_fused", c.attrs.str(0), c.attrs.f(1), c.attrs.f(2));
+}
+void linear_fused_meta(const OpCall& c, Specs& out, size_t& n) {
+  linear_meta(c, out, n);
+  linear_fused_act(c);
+}
+template <bool Ref>
+void linear_fused_kernel(const OpCall& c) {
+  linear_into(Ref, c, linear_fused_act(c));
+}
+
 TensorList linear_backward(BackwardCtx& c, const TensorList& g) {
   const Tensor &x = c.input(0), &w = c.input(1);
   TensorList r(3);
@@ -328,6 +349,10 @@ OpDef& matmul_op = def("matmul").input("self").input("other").set_meta(matmul_me
 OpDef& linear_op = def("linear").input("input").input("weight").input("bias").set_meta(linear_meta)
                        .set_cpu(linear_kernel<false>).set_cpu_ref(linear_kernel<true>)
                        .set_backward(linear_backward).set_onnx("Gemm");
+OpDef& linear_fused_op = def("linear_fused").input("input").input("weight").input("bias")
+                             .attr("activation", std::string("none")).attr("act_min", 0.0).attr("act_max", 0.0)
+                             .set_meta(linear_fused_meta).set_cpu(linear_fused_kernel<false>)
+                             .set_cpu_ref(linear_fused_kernel<true>);
 
 }  // namespace ops
 

@@ -274,17 +274,7 @@ TEST(OnnxImport, PytorchExportedModels) {
       Tensor want = io::load_npy((d / (std::string(c.name) + "_out_" + std::to_string(k) + ".npy")).string());
       auto y = s.run({x});
       ASSERT_EQ(y.size(), 1u);
-      ASSERT_EQ(y[0].sizes(), want.sizes());
-      Tensor a = y[0].to(DType::Double).contiguous(), b = want.to(DType::Double).contiguous();
-      const double* pa = static_cast<const double*>(a.data_ptr());
-      const double* pb = static_cast<const double*>(b.data_ptr());
-      double scale = 0, err = 0;
-      for (int64_t i = 0; i < b.numel(); ++i) {
-        scale = std::max(scale, std::abs(pb[i]));
-        err = std::max(err, std::abs(pa[i] - pb[i]));
-      }
-      EXPECT_GT(scale, 0);
-      EXPECT_LE(err, 1e-4 * scale) << "set " << k << ": max error " << err << " at scale " << scale;
+      EXPECT_LE(sinter::testing::scaled_error(y[0], want), 1e-4) << "set " << k;
     }
   }
   auto info = sx::inspect((d / "conv.onnx").string());

@@ -357,3 +357,89 @@ TEST(ConvOps, BFloat16) {
   conv2d(xfg, wf, bf, 1, 1, 1, 2).sum().backward();
   EXPECT_TRUE(close(xg.grad(), xfg.grad()));
 }
+
+namespace {
+
+const ops::OpDef& conv2d_fused_op() { return *ops::Registry::get().find("conv2d_fused"); }
+
+/// conv2d_fused(x, w, b, residual) with conv attrs (stride, padding, groups) and an activation.
+Tensor conv_fused(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& r, int64_t stride, int64_t pad,
+                  int64_t groups, const std::string& act, double lo = 0, double hi = 0) {
+  ops::Attrs a{DimVector{stride}, DimVector{pad}, DimVector{1}, groups, std::monostate{}, act, lo, hi};
+  return ops::call(conv2d_fused_op(), {x, w, b, r}, a);
+}
+
+}  // namespace
+
+// The fused inference convolution against the unfused PyTorch computation. The larger samples
+// have 16 channels or more, so oneDNN picks blocked layouts and the residual is reordered into
+// the primitive's destination.
+TEST(ConvOps, Conv2dFused) {
+  struct Case {
+    std::string desc, torch;
+    int64_t stride, pad, groups;
+    std::string act;
+    double lo, hi;
+    bool residual, bias;
+    std::vector<std::vector<int64_t>> small, large;  // {input, weight}
+  };
+  std::vector<Case> cases = {
+      {"relu", "torch.relu(F.conv2d(a0, a1, a2, padding=1))", 1, 1, 1, "relu", 0, 0, false, true,
+       {{1, 2, 4, 4}, {3, 2, 3, 3}}, {{2, 16, 9, 9}, {32, 16, 3, 3}}},
+      {"residual add, relu", "torch.relu(F.conv2d(a0, a1, a2, padding=1) + a3)", 1, 1, 1, "relu", 0, 0, true, true,
+       {{1, 2, 4, 4}, {3, 2, 3, 3}}, {{2, 16, 8, 8}, {16, 16, 3, 3}}},
+      {"residual add, no activation, no bias, stride 2", "F.conv2d(a0, a1, None, stride=2) + a3", 2, 0, 1, "none", 0, 0,
+       true, false, {{1, 2, 5, 5}, {2, 2, 1, 1}}, {{2, 16, 10, 10}, {24, 16, 1, 1}}},
+      {"depthwise, clamp to [0, 6]", "torch.clamp(F.conv2d(a0, a1, a2, padding=1, groups=a0.shape[1]), 0, 6)", 1, 1, -1,
+       "clamp", 0, 6, false, true, {{1, 3, 4, 4}, {3, 1, 3, 3}}, {{2, 32, 9, 9}, {32, 1, 3, 3}}},
+      {"clamp to [-1, 1], stride 2", "torch.clamp(F.conv2d(a0, a1, a2, stride=2, padding=1), -1, 1)", 2, 1, 1, "clamp",
+       -1, 1, false, true, {{1, 2, 5, 5}, {2, 2, 3, 3}}, {{2, 16, 11, 11}, {16, 16, 3, 3}}},
+  };
+  for (const Case& cs : cases) {
+    SCOPED_TRACE(cs.desc);
+    OpRecord r;
+    r.ops = {"conv2d_fused"};
+    r.torch = cs.torch;
+    r.fn = [cs](const TensorList& x) {
+      int64_t groups = cs.groups > 0 ? cs.groups : x[0].size(1);
+      return TensorList{conv_fused(x[0], x[1], x[2], x[3], cs.stride, cs.pad, groups, cs.act, cs.lo, cs.hi)};
+    };
+    r.samples = [cs](DType d) {
+      std::vector<OpSample> s;
+      for (auto* shapes : {&cs.small, &cs.large}) {
+        const auto &xs = (*shapes)[0], &ws = (*shapes)[1];
+        int64_t O = ws[0];
+        int64_t H = (xs[2] + 2 * cs.pad - ws[2]) / cs.stride + 1, W = (xs[3] + 2 * cs.pad - ws[3]) / cs.stride + 1;
+        Tensor b = cs.bias ? mk({O}, d) : Tensor();
+        Tensor res = cs.residual ? mk({xs[0], O, H, W}, d) : Tensor();
+        s.push_back({{mk(xs, d), mk(ws, d), b, res}, shapes == &cs.small ? "small" : "large"});
+      }
+      return s;
+    };
+    r.grad_inputs = {};
+    r.gradcheck = false;
+    r.atol = 1e-4;
+    r.rtol = 1e-4;
+    if (cs.desc == "relu")
+      r.errors = {
+          expect_error<ShapeError>("residual shape",
+                                   [] { conv_fused(fl({1, 4, 5, 5}), fl({8, 4, 3, 3}), {}, fl({1, 8, 5, 5}), 1, 0, 1, "relu"); },
+                                   "conv2d_fused: residual (1, 8, 5, 5) does not match the convolution's output (1, 8, 3, 3)"),
+          expect_error<DTypeError>("residual dtype",
+                                   [] {
+                                     conv_fused(fl({1, 4, 5, 5}), fl({8, 4, 3, 3}), {}, ones({1, 8, 3, 3}, kDouble), 1, 0, 1,
+                                                "none");
+                                   },
+                                   "conv2d_fused: residual type (float64) and input type (float32) should be the same"),
+          expect_error<ValueError>("activation",
+                                   [] { conv_fused(fl({1, 4, 5, 5}), fl({8, 4, 3, 3}), {}, {}, 1, 0, 1, "tanh"); },
+                                   "conv2d_fused: unknown activation 'tanh'"),
+          expect_error<ValueError>("clamp bounds",
+                                   [] { conv_fused(fl({1, 4, 5, 5}), fl({8, 4, 3, 3}), {}, {}, 1, 0, 1, "clamp", 1, 0); },
+                                   "conv2d_fused: clamp bounds must satisfy min <= max"),
+          expect_error<ShapeError>("channels", [] { conv_fused(fl({1, 3, 5, 5}), fl({8, 4, 3, 3}), {}, {}, 1, 0, 1, "relu"); },
+                                   "conv2d_fused: given groups=1, weight of size (8, 4, 3, 3), expected input (1, 3, 5, 5)"),
+      };
+    sinter::testing::check_record(r);
+  }
+}

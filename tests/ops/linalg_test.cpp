@@ -3,6 +3,7 @@
 
 #include "kernels/cpu/dnnl_common.h"
 #include "op_record.h"
+#include "ops/registry.h"
 
 using namespace sinter;
 using sinter::testing::expect_error;
@@ -242,6 +243,48 @@ TEST(LinalgOps, Linear) {
       expect_error<ShapeError>("3-D weight", [] { linear(ones({2, 4}), ones({3, 4, 1})); }, "linear: weight must be 1-D or 2-D"),
   };
   sinter::testing::check_record(r);
+}
+
+// The fused inference linear (a oneDNN matmul with an eltwise post-op on the larger samples)
+// against the unfused PyTorch computation.
+TEST(LinalgOps, LinearFused) {
+  const ops::OpDef& op = *ops::Registry::get().find("linear_fused");
+  auto fused = [&op](const Tensor& x, const Tensor& w, const Tensor& b, const std::string& act, double lo, double hi) {
+    return ops::call(op, {x, w, b}, {act, lo, hi});
+  };
+  struct Case {
+    std::string act, torch;
+    double lo, hi;
+  };
+  for (const Case& cs : {Case{"relu", "torch.relu(F.linear(a0, a1, a2))", 0, 0},
+                         Case{"clamp", "torch.clamp(F.linear(a0, a1, a2), -0.5, 6)", -0.5, 6},
+                         Case{"none", "F.linear(a0, a1, a2)", 0, 0}}) {
+    SCOPED_TRACE(cs.act);
+    OpRecord r;
+    r.ops = {"linear_fused"};
+    r.torch = cs.torch;
+    r.fn = [=](const TensorList& x) { return TensorList{fused(x[0], x[1], x[2], cs.act, cs.lo, cs.hi)}; };
+    r.samples = [](DType d) {
+      return std::vector<OpSample>{
+          {{mk({3, 4}, d), mk({5, 4}, d), mk({5}, d)}, "small (plain loop)"},
+          {{mk({4, 30, 40}, d), mk({50, 40}, d), mk({50}, d)}, "3-D input"},
+          {{mk({30, 40}, d), mk({40, 50}, d).t(), Tensor()}, "transposed weight, no bias"},
+          {{mk({30, 40}, d), mk({50, 40}, d), mk({30, 50}, d)}, "full-shape bias"},
+      };
+    };
+    r.dtypes = {kFloat, kDouble};
+    r.grad_inputs = {};
+    r.gradcheck = false;
+    r.atol = 1e-4;
+    if (cs.act == "relu")
+      r.errors = {
+          expect_error<ShapeError>("in_features", [&] { fused(ones({3, 5}), ones({4, 4}), {}, "relu", 0, 0); },
+                                   "linear: input (3, 5) does not match weight (4, 4)"),
+          expect_error<ValueError>("activation", [&] { fused(ones({3, 4}), ones({4, 4}), {}, "swish", 0, 0); },
+                                   "linear_fused: unknown activation 'swish'"),
+      };
+    sinter::testing::check_record(r);
+  }
 }
 
 TEST(LinalgOps, Dot) {

@@ -152,9 +152,10 @@ void add_matmul_alpha_arg(std::unordered_map<int, dnnl::memory>& args, const flo
   dnnl::memory::desc md({1}, dt::f32, dims{1});
   args.emplace(DNNL_ARG_ATTR_SCALES | DNNL_ARG_WEIGHTS, dnnl::memory(md, engine(), const_cast<float*>(alpha)));
 }
-dnnl::convolution_forward::primitive_desc conv_fwd_pd(const ConvShape& s, dnnl::prop_kind prop) {
+dnnl::convolution_forward::primitive_desc conv_fwd_pd(const ConvShape& s, dnnl::prop_kind prop,
+                                                     const dnnl::primitive_attr& attr) {
   return dnnl::convolution_forward::primitive_desc(engine(), prop, dnnl::algorithm::convolution_direct, s.src, s.wei,
-                                                   s.bias, s.dst, s.strides, s.dilates, s.pad_l, s.pad_r);
+                                                   s.bias, s.dst, s.strides, s.dilates, s.pad_l, s.pad_r, attr);
 }
 dnnl::convolution_backward_data::primitive_desc conv_bwd_data_pd(const ConvShape& s,
                                                                  const dnnl::convolution_forward::primitive_desc& hint) {
@@ -177,10 +178,11 @@ dnnl::matmul::primitive_desc matmul_pd(const dnnl::memory::desc& src, const dnnl
 }
 void set_matmul_alpha(dnnl::primitive_attr& attr, float alpha) { attr.set_output_scales(0, {alpha}); }
 void add_matmul_alpha_arg(std::unordered_map<int, dnnl::memory>&, const float*) {}
-dnnl::convolution_forward::primitive_desc conv_fwd_pd(const ConvShape& s, dnnl::prop_kind prop) {
+dnnl::convolution_forward::primitive_desc conv_fwd_pd(const ConvShape& s, dnnl::prop_kind prop,
+                                                     const dnnl::primitive_attr& attr) {
   dnnl::convolution_forward::desc d(prop, dnnl::algorithm::convolution_direct, s.src, s.wei, s.bias, s.dst, s.strides,
                                     s.dilates, s.pad_l, s.pad_r);
-  return dnnl::convolution_forward::primitive_desc(d, engine());
+  return dnnl::convolution_forward::primitive_desc(d, attr, engine());
 }
 dnnl::convolution_backward_data::primitive_desc conv_bwd_data_pd(const ConvShape& s,
                                                                  const dnnl::convolution_forward::primitive_desc& hint) {

@@ -113,7 +113,8 @@ struct ConvShape {
   dnnl::memory::desc src, wei, bias, dst;  // bias may be a zero desc (no bias)
   dims strides, dilates, pad_l, pad_r;     // dilates as oneDNN counts them (0 = dense)
 };
-dnnl::convolution_forward::primitive_desc conv_fwd_pd(const ConvShape& s, dnnl::prop_kind prop);
+dnnl::convolution_forward::primitive_desc conv_fwd_pd(const ConvShape& s, dnnl::prop_kind prop,
+                                                     const dnnl::primitive_attr& attr = dnnl::primitive_attr());
 dnnl::convolution_backward_data::primitive_desc conv_bwd_data_pd(const ConvShape& s,
                                                                  const dnnl::convolution_forward::primitive_desc& hint);
 dnnl::convolution_backward_weights::primitive_desc conv_bwd_weights_pd(

@@ -1,6 +1,8 @@
 #include "kernels/cpu/dnnl_conv.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 #include "core/tensor_util.h"
 #include "kernels/cpu/dnnl_common.h"
@@ -354,6 +356,84 @@ bool onednn_backward_weight(const Tensor& dw, const Tensor& x, const Tensor& dy,
   return true;
 }
 
+// ---- inference forward with a fused epilogue ------------------------------------------------
+
+struct InferEntry : onednn::CacheEntry {
+  dnnl::convolution_forward prim;
+  Staged x, w, y;
+  dnnl::memory::desc bias;
+  std::optional<dnnl::reorder> residual_in;  // plain residual into the primitive's dst layout
+};
+
+// Weights reordered once into the layout a primitive wants, for as long as the weight tensor is
+// unchanged (its storage version) and in the cache. Holding `source` keeps the weight's storage
+// alive, so no other tensor can reuse its address while the entry exists.
+struct PackedWeights : onednn::CacheEntry {
+  Tensor source;
+  void* data = nullptr;
+  ~PackedWeights() override { std::free(data); }
+};
+
+onednn::Key fused_key(const ConvGeom& g, bool bias, const Epilogue& ep) {
+  onednn::Key k = conv_key(5, g, bias);
+  k.add(ep.residual.defined() ? 1 : 0).add(static_cast<int64_t>(ep.act.kind)).add_double(ep.act.lo).add_double(ep.act.hi);
+  return k;
+}
+
+bool onednn_forward_fused(const Tensor& y, const Tensor& x, const Tensor& w, const Tensor& bias, const ConvGeom& g,
+                          const Epilogue& ep, bool pack_weights) {
+  if (!onednn_ok(g)) return false;
+  const onednn::Key key = fused_key(g, bias.defined(), ep);
+  auto e = onednn::cached<InferEntry>(key, [&] {
+    ConvDims d = conv_dims(g);
+    dnnl::post_ops po;
+    if (ep.residual.defined()) po.append_sum(1.f);
+    append_activation(po, ep.act);
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(po);
+    auto pd = onednn::conv_fwd_pd(conv_shape(d, bias.defined()), dnnl::prop_kind::forward_inference, attr);
+    auto ent = std::make_shared<InferEntry>();
+    ent->prim = dnnl::convolution_forward(pd);
+    ent->x.init(plain_md(d.x), pd.src_desc(), true);
+    ent->w.init(plain_md(d.w), pd.weights_desc(), true);
+    ent->y.init(plain_md(d.y), pd.dst_desc(), false);
+    if (bias.defined()) ent->bias = plain_md(d.bias);
+    if (ep.residual.defined() && ent->y.to_user)
+      ent->residual_in = dnnl::reorder(dnnl::reorder::primitive_desc(onednn::engine(), ent->y.user, onednn::engine(),
+                                                                     ent->y.want));
+    return ent;
+  });
+  if (!e) return false;
+  dnnl::memory wm;
+  if (pack_weights && e->w.to_want) {
+    onednn::Key wk(6);
+    for (int64_t v : key.values()) wk.add(v);
+    wk.add(static_cast<int64_t>(reinterpret_cast<uintptr_t>(w.data_ptr()))).add(w._version());
+    auto pw = onednn::cached<PackedWeights>(wk, [&] {
+      auto p = std::make_shared<PackedWeights>();
+      p->source = w;
+      size_t bytes = (e->w.want.get_size() + 63) / 64 * 64;
+      p->data = std::aligned_alloc(64, bytes);
+      SINTER_CHECK(p->data != nullptr, Error, "out of memory allocating ", bytes, " bytes of packed weights");
+      onednn::reorder(*e->w.to_want, onednn::wrap(e->w.user, w.data_ptr()), onednn::wrap(e->w.want, p->data));
+      return p;
+    });
+    wm = onednn::wrap(e->w.want, pw->data);
+  } else {
+    wm = e->w.in(w.data_ptr(), 1);
+  }
+  dnnl::memory xm = e->x.in(x.data_ptr(), 0), ym = e->y.out(y.data_ptr(), 2);
+  if (ep.residual.defined()) {  // the sum post-op adds what dst holds
+    if (e->residual_in) onednn::reorder(*e->residual_in, onednn::wrap(e->y.user, ep.residual.data_ptr()), ym);
+    else std::memcpy(y.data_ptr(), ep.residual.data_ptr(), static_cast<size_t>(y.numel()) * sizeof(float));
+  }
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym}};
+  if (bias.defined()) args.emplace(DNNL_ARG_BIAS, onednn::wrap(e->bias, bias.data_ptr()));
+  e->prim.execute(onednn::stream(), args);
+  e->y.finish(ym, y.data_ptr());
+  return true;
+}
+
 // Runs f(result_tensor) on a float32 stand-in of `out` when out is bfloat16, then converts back.
 template <class F>
 void via_float(const Tensor& out, F&& f) {
@@ -438,6 +518,27 @@ void conv_backward_weight(const Tensor& dw, const Tensor& x_in, const Tensor& dy
   };
   if (f32) via_float(dw, run);
   else run(dw);
+}
+
+
+void conv_forward_fused(const Tensor& y, const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, const ConvGeom& g,
+                        const Epilogue& ep, bool reference) {
+  if (y.numel() == 0) return;
+  const DType d = y.dtype();
+  if (reference || (d != kFloat && d != kBFloat16)) {
+    conv_forward(y, x_in, w_in, b_in, g, reference);
+    return apply_epilogue(y, ep);
+  }
+  Tensor x = contiguous_as(x_in, kFloat), w = contiguous_as(w_in, kFloat);
+  Tensor b = b_in.defined() ? contiguous_as(b_in, kFloat) : b_in;
+  Epilogue e{ep.residual.defined() ? contiguous_as(ep.residual, kFloat) : Tensor(), ep.act};
+  // Only a weight read in place is packed and kept (a converted copy is new on every call).
+  const bool pack = w.impl() == w_in.impl();
+  via_float(y, [&](const Tensor& yo) {
+    if (onednn_forward_fused(yo, x, w, b, g, e, pack)) return;
+    conv_forward(yo, x, w, b, g, false);
+    apply_epilogue(yo, e);
+  });
 }
 
 }  // namespace sinter::kernels

@@ -2,6 +2,7 @@
 // runs on oneDNN (blocked layouts chosen by oneDNN, reorders and primitives cached); bfloat16
 // computes in float32; float64 and integers use direct loops, which are also the reference.
 #pragma once
+#include "kernels/cpu/epilogue.h"
 #include "sinter/tensor.h"
 
 namespace sinter::kernels {
@@ -19,6 +20,11 @@ struct ConvGeom {
 /// y = conv(x, w) + bias (bias optional, (O)). y contiguous; x, w any strides.
 void conv_forward(const Tensor& y, const Tensor& x, const Tensor& w, const Tensor& bias, const ConvGeom& g,
                   bool reference);
+/// y = act(conv(x, w) + bias + residual), the epilogue fused into the oneDNN primitive (an
+/// inference primitive whose reordered weights are cached while w is unchanged). Other dtypes,
+/// and the reference, run conv_forward and then apply_epilogue.
+void conv_forward_fused(const Tensor& y, const Tensor& x, const Tensor& w, const Tensor& bias, const ConvGeom& g,
+                        const Epilogue& ep, bool reference);
 /// dx (shape of x) = the gradient of conv(x, w) with respect to x, for output gradient dy.
 void conv_backward_data(const Tensor& dx, const Tensor& dy, const Tensor& w, const ConvGeom& g, bool reference);
 /// dw (shape of w) = the gradient of conv(x, w) with respect to w, for output gradient dy.

@@ -163,7 +163,7 @@ void normalise(int64_t rows, int64_t cols, int64_t& rs, int64_t& cs) {
   }
 }
 
-bool gemm_onednn(const Plan& p0, DType dtype, const Tensor& bias, double alpha, double beta) {
+bool gemm_onednn(const Plan& p0, DType dtype, const Tensor& bias, double alpha, double beta, const Activation& act) {
   auto dtp = onednn::data_type(dtype);
   if (!dtp || (dtype != kFloat && dtype != kBFloat16)) return false;
   if (p0.batch.size() + 2 > DNNL_MAX_NDIMS) return false;
@@ -177,6 +177,7 @@ bool gemm_onednn(const Plan& p0, DType dtype, const Tensor& bias, double alpha, 
   for (auto& bd : p.batch) key.add(bd.size).add(bd.sa).add(bd.sb).add(bd.so);
   key.add(p.M).add(p.N).add(p.K).add(p.a_rs).add(p.a_cs).add(p.b_rs).add(p.b_cs);
   key.add(bias.defined() ? 1 : 0).add_double(alpha).add_double(beta);
+  key.add(static_cast<int64_t>(act.kind)).add_double(act.lo).add_double(act.hi);
 
   auto e = onednn::cached<MatmulEntry>(key, [&] {
     auto ent = std::make_shared<MatmulEntry>();
@@ -198,6 +199,7 @@ bool gemm_onednn(const Plan& p0, DType dtype, const Tensor& bias, double alpha, 
     if (alpha != 1) onednn::set_matmul_alpha(attr, static_cast<float>(alpha));
     dnnl::post_ops po;
     if (beta != 0) po.append_sum(static_cast<float>(beta));
+    append_activation(po, act);
     attr.set_post_ops(po);
     auto pd = onednn::matmul_pd(ent->src, ent->wei, ent->bias, ent->dst, attr);
     ent->prim = dnnl::matmul(pd);
@@ -292,19 +294,23 @@ void check_args(const Tensor& out, const Tensor& a, const Tensor& b, const Tenso
 
 bool gemm_supports(DType d) { return d != kHalf && d != kBool; }
 
-void gemm(const Tensor& out, const Tensor& a_in, const Tensor& b_in, const Tensor& bias_in, double alpha, double beta) {
+void gemm(const Tensor& out, const Tensor& a_in, const Tensor& b_in, const Tensor& bias_in, double alpha, double beta,
+          const Activation& act) {
   check_args(out, a_in, b_in, bias_in);
   Tensor bias = bias_in;
   if (bias.defined() && bias.stride(0) != 1) bias = contiguous_copy(bias);
   if (out.numel() == 0) return;
-  if (a_in.size(-1) == 0) return fill_k0(out, bias, alpha, beta);
+  if (a_in.size(-1) == 0) {
+    fill_k0(out, bias, alpha, beta);
+    return apply_epilogue(out, {Tensor(), act});
+  }
   Tensor a = a_in, b = b_in;
   if (!gemm_layout(a.size(-2), a.size(-1), a.stride(-2), a.stride(-1))) a = contiguous_copy(a);
   if (!gemm_layout(b.size(-2), b.size(-1), b.stride(-2), b.stride(-1))) b = contiguous_copy(b);
   Plan p = make_plan(out, a, b);
   // oneDNN costs a few microseconds per call; tiny products are faster in the plain loop.
   const bool tiny = static_cast<double>(p.M) * p.N * p.K * p.count < 8192;
-  if (!tiny && gemm_onednn(p, out.dtype(), bias, alpha, beta)) return;
+  if (!tiny && gemm_onednn(p, out.dtype(), bias, alpha, beta, act)) return;
   visit_dtype(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, Half>) {
@@ -313,9 +319,11 @@ void gemm(const Tensor& out, const Tensor& a_in, const Tensor& b_in, const Tenso
       gemm_blocked<T>(p, bias, alpha, beta);
     }
   });
+  apply_epilogue(out, {Tensor(), act});
 }
 
-void gemm_reference(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& bias, double alpha, double beta) {
+void gemm_reference(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& bias, double alpha, double beta,
+                    const Activation& act) {
   check_args(out, a, b, bias);
   if (out.numel() == 0) return;
   const int64_t nd = out.dim(), M = out.size(-2), N = out.size(-1), K = a.size(-1);
@@ -354,6 +362,7 @@ void gemm_reference(const Tensor& out, const Tensor& a, const Tensor& b, const T
       }
     }
   });
+  apply_epilogue(out, {Tensor(), act});
 }
 
 }  // namespace sinter::kernels
