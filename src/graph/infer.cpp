@@ -46,11 +46,16 @@ struct Inference {
       if (representative(run, k) == size) return &s;
     return nullptr;
   }
-  /// Makes v's stand-ins from its constant or its (fully known) shape; false if unknown.
+  /// Makes v's stand-ins from its constant, its shape-derived value or its (fully known)
+  /// shape; false if unknown.
   bool standin(const Value* v) {
     if (st.count(v)) return true;
     if (v->is_constant()) {
       st[v] = {v->constant, v->constant};
+      return true;
+    }
+    if (has_data(v->shape_value[0]) && has_data(v->shape_value[1])) {
+      st[v] = v->shape_value;
       return true;
     }
     if (!v->shape) return false;
@@ -63,30 +68,62 @@ struct Inference {
     return true;
   }
   void node(Node* n);
+  void forget(Node* n) {
+    for (Value* o : n->outputs) {
+      o->shape.reset();
+      o->shape_value = {};
+      st.erase(o);
+    }
+  }
 };
+
+// The dtype of an output whose attributes are known only at run time: the op's explicit
+// dtype attribute when it has one, else its first input's.
+DType fallback_dtype(const Node& n) {
+  const auto& specs = n.op->attr_specs;
+  for (size_t i = 0; i < specs.size() && i < n.attrs().size(); ++i)
+    if (specs[i].name == "dtype" && std::holds_alternative<DType>(n.attrs()[i])) return std::get<DType>(n.attrs()[i]);
+  for (size_t i = 0; i < n.num_op_inputs(); ++i)
+    if (n.inputs[i]) return n.inputs[i]->dtype;
+  return DType::Float;
+}
 
 void Inference::node(Node* n) {
   bool known = n->op != nullptr;
   for (Value* v : n->inputs)
     if (v && !standin(v)) known = false;
   if (!known) {
-    for (Value* o : n->outputs) {
-      o->shape.reset();
-      st.erase(o);
-    }
+    forget(n);
     return;
   }
-  ops::Attrs attrs = n->full_attrs();
+  const size_t n_op = n->num_op_inputs();
+  const ops::Attrs full = n->full_attrs();
+  std::array<std::vector<Tensor>, 2> ins;
+  std::array<std::optional<ops::Attrs>, 2> attrs;
+  for (size_t r = 0; r < 2; ++r) {
+    for (Value* v : n->inputs) ins[r].push_back(v ? st.at(v)[r] : Tensor());
+    attrs[r] = resolve_attrs(*n, full, ins[r]);
+    ins[r].resize(n_op);
+  }
+  // Attributes from values known only at run time: dtype, and rank when that is fixed.
+  if (!attrs[0] || !attrs[1]) {
+    forget(n);
+    for (Value* o : n->outputs) o->dtype = fallback_dtype(*n);
+    return;
+  }
+  bool from_shapes = false;  // an attribute came from a shape-derived value
+  for (size_t k = 0; k < n->attr_inputs.size(); ++k) from_shapes = from_shapes || !n->inputs[n_op + k]->is_constant();
   bool dynamic = false;  // a data-dependent op over non-constant inputs: dtype and rank only
-  for (Value* v : n->inputs)
-    if (v && n->op->data_dependent && !v->is_constant()) dynamic = true;
+  for (size_t i = 0; i < n_op; ++i)
+    if (n->inputs[i] && n->op->data_dependent && !has_data(ins[0][i])) dynamic = true;
   if (dynamic) {
     std::vector<Tensor> in;  // meta reads values here: zeros of the representative shape
-    for (Value* v : n->inputs)
-      in.push_back(!v                  ? Tensor()
-                   : v->is_constant() ? v->constant
-                                      : sinter::zeros(st.at(v)[0].sizes(), TensorOptions(v->dtype)));
-    MetaResult m = run_meta(*n, in, attrs);
+    for (size_t i = 0; i < n_op; ++i) {
+      const Tensor& t = ins[0][i];
+      in.push_back(!t.defined() || has_data(t) ? t : sinter::zeros(t.sizes(), TensorOptions(t.dtype())));
+    }
+    MetaResult m = run_meta(*n, in, *attrs[0]);
+    forget(n);
     for (size_t i = 0; i < n->outputs.size(); ++i) {
       n->outputs[i]->dtype = m.specs[i].dtype;
       n->outputs[i]->shape = Shape(m.specs[i].sizes.size(), Dim::unknown());
@@ -94,11 +131,26 @@ void Inference::node(Node* n) {
     return;  // outputs have no stand-ins: everything downstream stays unknown
   }
   std::array<MetaResult, 2> res;
+  std::array<bool, 2> real{false, false};
   try {
     for (size_t r = 0; r < 2; ++r) {
-      std::vector<Tensor> in;
-      for (Value* v : n->inputs) in.push_back(v ? st.at(v)[r] : Tensor());
-      res[r] = run_meta(*n, in, attrs);
+      const auto& in = ins[r];
+      res[r] = run_meta(*n, in, *attrs[r]);
+      // Small shape arithmetic is computed for real, so what it feeds stays static/symbolic.
+      if (can_evaluate_early(*n, in)) {
+        bool small = true;
+        for (size_t i = 0; i < res[r].n; ++i) {
+          int64_t numel = 1;
+          for (auto d : res[r].specs[i].sizes) numel *= d;
+          small = small && numel <= kMaxEarlyNumel;
+        }
+        if (small) {
+          auto outs = evaluate_node(*n, in, *attrs[r]);
+          for (size_t i = 0; i < n->outputs.size(); ++i) st[n->outputs[i]][r] = outs[i];
+          real[r] = true;
+          continue;
+        }
+      }
       for (size_t i = 0; i < n->outputs.size(); ++i) {
         const auto& sp = res[r].specs[i];
         if (n->op->is_view) {
@@ -114,11 +166,17 @@ void Inference::node(Node* n) {
     // With symbolic inputs the representative sizes may be what fails (a symbol that must
     // equal a static size, as N + a constant of 2 rows). Probe with every non-static dim
     // set to 1 (which broadcasts with anything): if that fails too, the graph is wrong.
-    bool symbolic = false;
+    bool symbolic = from_shapes;
     std::vector<Tensor> probe;
-    for (Value* v : n->inputs) {
+    for (size_t i = 0; i < n_op; ++i) {
+      Value* v = n->inputs[i];
       if (!v || v->is_constant()) {
         probe.push_back(v ? v->constant : Tensor());
+        continue;
+      }
+      if (!v->shape) {
+        symbolic = true;
+        probe.push_back(ins[0][i]);
         continue;
       }
       DimVector sz;
@@ -129,11 +187,8 @@ void Inference::node(Node* n) {
       probe.push_back(meta_tensor(sz, v->dtype));
     }
     if (!symbolic) throw;
-    run_meta(*n, probe, attrs);  // throws the graph's error (sizes shown with symbols as 1)
-    for (Value* o : n->outputs) {  // known only at run time
-      o->shape.reset();
-      st.erase(o);
-    }
+    if (!from_shapes) run_meta(*n, probe, *attrs[0]);  // throws the graph's error (sizes shown with symbols as 1)
+    forget(n);  // known only at run time
     return;
   }
   for (size_t i = 0; i < n->outputs.size(); ++i) {
@@ -141,6 +196,10 @@ void Inference::node(Node* n) {
     const auto& a = res[0].specs[i];
     const auto& b = res[1].specs[i];
     o->dtype = n->op->is_view && n->inputs[0] ? n->inputs[0]->dtype : a.dtype;
+    if (real[0] && real[1])
+      o->shape_value = st[o];
+    else
+      o->shape_value = {};
     Shape s;
     if (a.sizes.size() != b.sizes.size()) {
       o->shape.reset();  // rank depends on a symbol
@@ -171,7 +230,10 @@ void Graph::infer_shapes() {
   for (auto& vp : values_)  // node outputs are (re)computed below, in order
     if (vp->kind != Value::Kind::NodeOutput) inf.standin(vp.get());
   for (Node* n : topo_order()) {
-    for (Value* o : n->outputs) o->shape.reset();
+    for (Value* o : n->outputs) {
+      o->shape.reset();
+      o->shape_value = {};
+    }
     inf.node(n);
   }
 }

@@ -224,6 +224,22 @@ Node* Graph::add_control_node(std::string kind, std::vector<ValueRef> inputs, op
   return n;
 }
 
+void Graph::bind_attr_input(Node* node, size_t attr, ValueRef v) {
+  SINTER_CHECK(node != nullptr && node->op != nullptr, ValueError, "graph '", name_,
+               "': bind_attr_input needs a registry-op node");
+  SINTER_CHECK(attr < node->op->attr_specs.size(), ValueError, "node '", node->name, "' (", node->kind, "): attribute ",
+               attr, " does not exist (the op has ", node->op->attr_specs.size(), ")");
+  SINTER_CHECK(std::find(node->attr_inputs.begin(), node->attr_inputs.end(), attr) == node->attr_inputs.end(),
+               ValueError, "node '", node->name, "' (", node->kind, "): attribute '", node->op->attr_specs[attr].name,
+               "' is already bound to an input");
+  Value* val = resolve(v);
+  SINTER_CHECK(val != nullptr, ValueError, "node '", node->name, "' (", node->kind, "): attribute input '",
+               node->op->attr_specs[attr].name, "' cannot be absent");
+  val->uses.push_back({node, node->inputs.size()});
+  node->inputs.push_back(val);
+  node->attr_inputs.push_back(attr);
+}
+
 void Graph::set_outputs(std::vector<ValueRef> outputs) {
   std::vector<Value*> r;
   for (auto& o : outputs) {
@@ -339,6 +355,7 @@ std::unique_ptr<Graph> Graph::clone() const {
     c->dtype = v->dtype;
     c->shape = v->shape;
     c->constant = v->constant;
+    c->shape_value = v->shape_value;
     c->output_index = v->output_index;
     vm[v.get()] = c.get();
     g->by_name_.emplace(c->name, c.get());
@@ -352,6 +369,7 @@ std::unique_ptr<Graph> Graph::clone() const {
     c->name = n->name;
     *c->attrs_ = *n->attrs_;
     c->subgraphs = n->subgraphs;
+    c->attr_inputs = n->attr_inputs;
     for (size_t i = 0; i < n->inputs.size(); ++i) {
       Value* v = map(n->inputs[i]);
       if (v) v->uses.push_back({c.get(), i});
@@ -462,7 +480,19 @@ void Graph::verify_scoped(const std::vector<const Graph*>& outer) const {
       continue;
     }
     const ops::OpDef& op = *n->op;
-    size_t want = op.input_names.size(), got = n->inputs.size();
+    SINTER_CHECK(n->attr_inputs.size() <= n->inputs.size(), ValueError, "node '", n->name, "' (", op.name,
+                 "): more attribute inputs than inputs");
+    for (size_t k = 0; k < n->attr_inputs.size(); ++k) {
+      size_t a = n->attr_inputs[k];
+      SINTER_CHECK(a < op.attr_specs.size(), ValueError, "node '", n->name, "' (", op.name, "): attribute input ", k,
+                   " names attribute ", a, ", the op has ", op.attr_specs.size());
+      SINTER_CHECK(n->inputs[n->num_op_inputs() + k] != nullptr, ValueError, "node '", n->name, "' (", op.name,
+                   "): attribute input for '", op.attr_specs[a].name, "' is absent");
+      for (size_t j = 0; j < k; ++j)
+        SINTER_CHECK(n->attr_inputs[j] != a, ValueError, "node '", n->name, "' (", op.name, "): attribute '",
+                     op.attr_specs[a].name, "' is bound to two inputs");
+    }
+    size_t want = op.input_names.size(), got = n->num_op_inputs();
     bool ok = is_variadic(op) ? got + 1 >= want : got == want;
     if (!ok) {
       std::string names;
@@ -520,13 +550,17 @@ std::string node_str(const Node& n) {
   std::string s;
   for (size_t i = 0; i < n.outputs.size(); ++i) s += (i ? ", %" : "%") + n.outputs[i]->name + ": " + n.outputs[i]->type_str();
   s += " = " + n.kind + "(";
-  for (size_t i = 0; i < n.inputs.size(); ++i) s += (i ? ", " : "") + (n.inputs[i] ? "%" + n.inputs[i]->name : "None");
+  for (size_t i = 0; i < n.num_op_inputs(); ++i) s += (i ? ", " : "") + (n.inputs[i] ? "%" + n.inputs[i]->name : "None");
   s += ")";
   std::string a;
+  auto key = [&](size_t i) { return n.op && i < n.op->attr_specs.size() ? n.op->attr_specs[i].name : std::to_string(i); };
   for (size_t i = 0; i < n.attrs().size(); ++i) {
-    if (n.attrs().is_none(i)) continue;
-    std::string key = n.op && i < n.op->attr_specs.size() ? n.op->attr_specs[i].name : std::to_string(i);
-    a += (a.empty() ? "" : ", ") + key + "=" + attr_str(n.attrs()[i]);
+    if (n.attrs().is_none(i) || std::find(n.attr_inputs.begin(), n.attr_inputs.end(), i) != n.attr_inputs.end()) continue;
+    a += (a.empty() ? "" : ", ") + key(i) + "=" + attr_str(n.attrs()[i]);
+  }
+  for (size_t k = 0; k < n.attr_inputs.size(); ++k) {
+    Value* v = n.inputs[n.num_op_inputs() + k];
+    a += (a.empty() ? "" : ", ") + key(n.attr_inputs[k]) + "=%" + (v ? v->name : "None");
   }
   if (!a.empty()) s += " {" + a + "}";
   return s;

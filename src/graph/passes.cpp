@@ -9,12 +9,6 @@ namespace sinter::graph {
 
 namespace {
 
-// Ops whose result is not a function of their inputs: never folded.
-bool is_nondeterministic(const ops::OpDef& op) {
-  return op.name.find("dropout") != std::string::npos || op.name.find("rand") != std::string::npos ||
-         op.name.find("bernoulli") != std::string::npos || op.name.find("multinomial") != std::string::npos;
-}
-
 bool foldable(const Node& n) {
   if (!n.op || !n.subgraphs.empty() || is_nondeterministic(*n.op) || !(n.op->cpu || n.op->is_view)) return false;
   for (Value* v : n.inputs)
@@ -30,13 +24,13 @@ size_t fold_constants(Graph& g) {
     if (!foldable(*n)) continue;
     std::vector<Tensor> in;
     for (Value* v : n->inputs) in.push_back(v ? v->constant : Tensor());
-    ops::Outputs outs;
+    auto attrs = resolve_attrs(*n, n->full_attrs(), in);
+    SINTER_ASSERT(attrs.has_value(), "constant attribute inputs hold data");
+    std::vector<Tensor> outs;
     {
       NoGradGuard ng;
-      outs = with_node_context(*n, [&] { return ops::dispatch(*n->op, in, n->full_attrs()); });
+      outs = evaluate_node(*n, std::span<const Tensor>(in.data(), n->num_op_inputs()), *attrs);
     }
-    SINTER_CHECK(outs.n >= n->outputs.size(), ValueError, "node '", n->name, "' (", n->kind, "): the op gave ", outs.n,
-                 " outputs, the node has ", n->outputs.size());
     // The node's outputs become initializers under the same names (a fresh copy, so a folded
     // view never aliases another constant).
     std::vector<std::pair<Value*, std::string>> renames;

@@ -2,7 +2,9 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <cstring>
 #include <new>
+#include <optional>
 #include <shared_mutex>
 
 #include "core/tensor_util.h"
@@ -17,15 +19,16 @@ namespace {
 constexpr int64_t kAlign = 64;
 int64_t round_up(int64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
-enum class Where : uint8_t { Input, Constant, Arena, Owned, View, Absent };
+enum class Where : uint8_t { Input, Constant, Arena, Owned, View, Absent, Early };
 
 /// One executable step: a node with its attributes resolved and its values as slot indices.
 struct Step {
   const Node* node;
   const ops::OpDef* op;
-  ops::Attrs attrs;
-  std::vector<int> in;   // -1: absent optional input
+  ops::Attrs attrs;      // with schema defaults; attribute inputs are filled in per plan/run
+  std::vector<int> in;   // op inputs then attribute inputs; -1: absent optional input
   std::vector<int> out;  // node outputs, then hidden outputs (meta gives more than the node uses)
+  size_t n_op_in = 0;
 };
 
 /// Where one slot's tensor lives, for one set of input shapes.
@@ -39,8 +42,14 @@ struct SlotPlan {
 };
 
 struct Plan {
+  /// Shapes or attributes depend on values known only during the run (a data-dependent op
+  /// such as nonzero, a reshape target computed from data): such runs allocate per node.
+  bool dynamic = false;
   std::vector<SlotPlan> slots;
   std::vector<size_t> n_out;  // per step: outputs the op gives for these shapes (node's + hidden)
+  std::vector<std::optional<ops::Attrs>> attrs;  // per step: attributes resolved from attribute inputs
+  std::vector<bool> early;                       // per step: computed at plan time (shape arithmetic)
+  std::vector<Tensor> early_values;              // per slot (Early slots)
   MemoryPlan report;
 };
 
@@ -52,6 +61,8 @@ struct Arena {
   }
 };
 
+/// Input shapes, then the contents of the inputs whose values steer shapes or attributes
+/// (raw bytes in 8-byte words; empty: too large to key, the plan is dynamic).
 using ShapeKey = std::vector<std::vector<int64_t>>;
 
 }  // namespace
@@ -62,6 +73,8 @@ struct Session::Impl {
   size_t n_slots = 0;
   std::map<const Value*, int> slot_of;
   std::vector<int> input_slots, output_slots;
+  std::vector<size_t> keyed_inputs;  // graph inputs whose values decide shapes or attributes
+  std::vector<int64_t> last_use;     // per slot: the last step reading it (dynamic runs free after it)
   std::vector<Tensor> constants;  // per slot (defined for constant slots)
   std::vector<const Value*> slot_value;
   size_t max_plans = 32;
@@ -79,7 +92,8 @@ struct Session::Impl {
     return s;
   }
 
-  std::shared_ptr<const Plan> make_plan(const ShapeKey& shapes) const;
+  std::shared_ptr<const Plan> make_plan(const ShapeKey& key) const;
+  std::vector<Tensor> run_dynamic(const std::vector<Tensor>& inputs) const;
   std::shared_ptr<const Plan> plan_for(const ShapeKey& shapes) const {
     {
       std::shared_lock lk(plan_mu);
@@ -114,18 +128,45 @@ struct Session::Impl {
   }
 };
 
-std::shared_ptr<const Plan> Session::Impl::make_plan(const ShapeKey& shapes) const {
+namespace {
+
+// Keyed input values travel in the plan key as raw bytes.
+std::vector<int64_t> key_words(const Tensor& t) {
+  std::vector<int64_t> w((t.nbytes() + 7) / 8 + 1, 0);
+  w[0] = static_cast<int64_t>(t.nbytes());
+  if (t.nbytes()) std::memcpy(w.data() + 1, t.data_ptr(), t.nbytes());
+  return w;
+}
+Tensor from_key_words(const std::vector<int64_t>& w, IntArrayRef sizes, DType dt) {
+  Tensor t = sinter::detail::make_empty(sizes, dt);
+  if (t.nbytes()) std::memcpy(t.data_ptr(), w.data() + 1, t.nbytes());
+  return t;
+}
+
+}  // namespace
+
+std::shared_ptr<const Plan> Session::Impl::make_plan(const ShapeKey& key) const {
   auto plan = std::make_shared<Plan>();
-  plan->report.input_shapes = shapes;
+  const size_t n_in = input_slots.size();
+  plan->report.input_shapes.assign(key.begin(), key.begin() + static_cast<std::ptrdiff_t>(n_in));
   auto& slots = plan->slots;
   slots.resize(n_slots);
-  // Meta stand-ins with each slot's geometry (views share their base's null storage).
+  plan->early_values.resize(n_slots);
+  plan->attrs.resize(steps.size());
+  plan->early.assign(steps.size(), false);
+  // Meta stand-ins with each slot's geometry (views share their base's null storage); slots
+  // whose values are known at plan time (constants, keyed inputs, shape arithmetic) hold data.
   std::vector<Tensor> st(n_slots);
-  for (size_t i = 0; i < input_slots.size(); ++i) {
+  for (size_t i = 0; i < n_in; ++i) {
     int s = input_slots[i];
     const Value* v = slot_value[s];
-    slots[s] = {Where::Input, v->dtype, DimVector(shapes[i].begin(), shapes[i].end()), {}, 0, -1, -1};
+    slots[s] = {Where::Input, v->dtype, DimVector(key[i].begin(), key[i].end()), {}, 0, -1, -1};
     st[s] = meta_tensor(slots[s].sizes, v->dtype);
+  }
+  for (size_t k = 0; k < keyed_inputs.size(); ++k) {
+    const auto& words = key[n_in + k];
+    size_t i = keyed_inputs[k];
+    if (!words.empty()) st[input_slots[i]] = from_key_words(words, slots[input_slots[i]].sizes, slots[input_slots[i]].dtype);
   }
   for (size_t s = 0; s < n_slots; ++s)
     if (constants[s].defined()) {
@@ -143,10 +184,40 @@ std::shared_ptr<const Plan> Session::Impl::make_plan(const ShapeKey& shapes) con
     const Step& step = steps[k];
     std::vector<Tensor> in;
     for (int s : step.in) in.push_back(s >= 0 ? st[s] : Tensor());
-    MetaResult m = run_meta(*step.node, in, step.attrs);
+    auto attrs = resolve_attrs(*step.node, step.attrs, in);
+    in.resize(step.n_op_in);
+    bool data_unknown = false;
+    if (step.op->data_dependent)
+      for (const Tensor& t : in) data_unknown = data_unknown || (t.defined() && !has_data(t));
+    if (!attrs || data_unknown) {  // shapes known only during the run
+      plan->dynamic = true;
+      return plan;
+    }
+    MetaResult m = run_meta(*step.node, in, *attrs);
     SINTER_CHECK(m.n <= step.out.size(), ValueError, "node '", step.node->name, "' (", step.node->kind,
                  "): the op gives ", m.n, " outputs for these shapes, its schema declares ", step.out.size());
     plan->n_out.push_back(m.n);
+    if (!step.node->attr_inputs.empty()) plan->attrs[k] = *attrs;
+    // Shape arithmetic (Shape -> Gather -> Concat ...) is computed once here, not per run.
+    bool early = can_evaluate_early(*step.node, in);
+    for (size_t i = 0; early && i < m.n; ++i) {
+      int64_t numel = 1;
+      for (auto d : m.specs[i].sizes) numel *= d;
+      early = numel <= kMaxEarlyNumel;
+    }
+    if (early) {
+      auto outs = evaluate_node(*step.node, in, *attrs);
+      plan->early[k] = true;
+      for (size_t i = 0; i < m.n; ++i) {
+        int s = step.out[i];
+        Tensor t = outs[i].is_contiguous() ? outs[i] : outs[i].clone(MemoryFormat::Contiguous);
+        if (step.op->is_view) t = t.clone(MemoryFormat::Contiguous);  // never alias a run's buffers
+        slots[s] = {Where::Early, t.dtype(), DimVector(t.sizes()), ops::contiguous_strides(t.sizes()), 0, -1, -1};
+        plan->early_values[s] = t;
+        st[s] = t;
+      }
+      continue;
+    }
     for (size_t i = 0; i < m.n; ++i) {
       int s = step.out[i];
       auto& sp = m.specs[i];
@@ -243,11 +314,6 @@ Session::Session(const Graph& g, SessionOptions options) : graph_(g.clone()), im
                  "): control-flow nodes are not supported by the executor yet");
   if (options.fold_constants) stats_.folded = fold_constants(G);
   if (options.eliminate_dead_code) stats_.removed = eliminate_dead_code(G);
-  for (Node* n : G.nodes())
-    for (Value* v : n->inputs)
-      SINTER_CHECK(!(n->op->data_dependent && v && !v->is_constant()), NotImplementedError, "Session: node '",
-                   n->name, "' (", n->kind, "): the output shape depends on the values of input '", v->name,
-                   "', which the memory planner cannot know before the run");
   G.infer_shapes();
   stats_.nodes_after = G.num_nodes();
 
@@ -257,7 +323,7 @@ Session::Session(const Graph& g, SessionOptions options) : graph_(g.clone()), im
   for (Value* v : G.inputs()) I.input_slots.push_back(I.add_slot(v));
   for (Value* v : G.initializers()) I.constants[I.add_slot(v)] = v->constant;
   for (Node* n : G.topo_order()) {
-    Step s{n, n->op, n->full_attrs(), {}, {}};
+    Step s{n, n->op, n->full_attrs(), {}, {}, n->num_op_inputs()};
     for (Value* v : n->inputs) s.in.push_back(v ? I.slot_of.at(v) : -1);
     for (Value* v : n->outputs) s.out.push_back(I.add_slot(v));
     // Hidden outputs: what meta gives beyond the node's outputs (batch_norm's saved stats).
@@ -265,8 +331,38 @@ Session::Session(const Graph& g, SessionOptions options) : graph_(g.clone()), im
     I.steps.push_back(std::move(s));
   }
   for (Value* v : G.outputs()) I.output_slots.push_back(I.slot_of.at(v));
+  // Keyed inputs: graph inputs whose values reach an attribute input or a data-dependent op
+  // through computations on values (not through shape-only ops such as `shape`).
+  {
+    std::vector<bool> need(I.n_slots, false);
+    std::vector<int> work;
+    for (const Step& st : I.steps) {
+      for (size_t i = st.n_op_in; i < st.in.size(); ++i) work.push_back(st.in[i]);
+      if (st.op->data_dependent)
+        for (size_t i = 0; i < st.n_op_in; ++i) work.push_back(st.in[i]);
+    }
+    std::map<int, const Step*> producer;
+    for (const Step& st : I.steps)
+      for (int o : st.out) producer[o] = &st;
+    while (!work.empty()) {
+      int s = work.back();
+      work.pop_back();
+      if (s < 0 || need[s]) continue;
+      need[s] = true;
+      auto it = producer.find(s);
+      if (it == producer.end() || it->second->op->sizes_only) continue;
+      for (int i : it->second->in) work.push_back(i);
+    }
+    for (size_t i = 0; i < I.input_slots.size(); ++i)
+      if (need[I.input_slots[i]]) I.keyed_inputs.push_back(i);
+  }
+  I.last_use.assign(I.n_slots, -1);
+  for (size_t k = 0; k < I.steps.size(); ++k)
+    for (int s : I.steps[k].in)
+      if (s >= 0) I.last_use[s] = static_cast<int64_t>(k);
+  for (int s : I.output_slots) I.last_use[s] = static_cast<int64_t>(I.steps.size());
   // Shapes fixed at load time: plan now, so the first run does not pay for it.
-  bool all_static = true;
+  bool all_static = I.keyed_inputs.empty();
   ShapeKey key;
   for (Value* v : G.inputs()) {
     if (!v->shape || !is_static(*v->shape)) {
@@ -289,7 +385,9 @@ size_t Session::cached_plans() const {
 MemoryPlan Session::memory_plan(const std::vector<std::vector<int64_t>>& input_shapes) const {
   SINTER_CHECK(input_shapes.size() == impl_->input_slots.size(), ValueError, "Session::memory_plan: ",
                input_shapes.size(), " input shapes given, the graph has ", impl_->input_slots.size(), " inputs");
-  return impl_->plan_for(input_shapes)->report;
+  ShapeKey key = input_shapes;
+  key.resize(key.size() + impl_->keyed_inputs.size());  // values unknown: a dynamic plan
+  return impl_->plan_for(key)->report;
 }
 
 std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs_in) const {
@@ -328,7 +426,10 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs_in) const {
     if (!t.is_contiguous() || t.storage_offset() != 0) t = t.clone(MemoryFormat::Contiguous);
     key.emplace_back(t.sizes().begin(), t.sizes().end());
   }
+  for (size_t i : I.keyed_inputs)
+    key.push_back(inputs[i].numel() <= kMaxEarlyNumel ? key_words(inputs[i]) : std::vector<int64_t>{});
   auto plan = I.plan_for(key);
+  if (plan->dynamic) return I.run_dynamic(inputs);
   const auto& slots = plan->slots;
   NoGradGuard ng;
   auto arena = I.take_arena(static_cast<size_t>(std::max<int64_t>(plan->report.peak_bytes, kAlign)));
@@ -337,8 +438,10 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs_in) const {
   {
     std::vector<Tensor> vals(I.n_slots);
     for (size_t i = 0; i < I.input_slots.size(); ++i) vals[I.input_slots[i]] = inputs[i];
-    for (size_t s = 0; s < I.n_slots; ++s)
+    for (size_t s = 0; s < I.n_slots; ++s) {
       if (I.constants[s].defined()) vals[s] = I.constants[s];
+      if (slots[s].where == Where::Early) vals[s] = plan->early_values[s];
+    }
     auto materialise = [&](int s) {
       const SlotPlan& p = slots[s];
       if (p.where == Where::Owned) {
@@ -357,8 +460,10 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs_in) const {
     std::array<Tensor, ops::kMaxOutputs> outs;
     for (size_t k = 0; k < I.steps.size(); ++k) {
       const Step& step = I.steps[k];
+      if (plan->early[k]) continue;
       in.clear();
-      for (int s : step.in) in.push_back(s >= 0 ? vals[s] : Tensor());
+      for (size_t i = 0; i < step.n_op_in; ++i) in.push_back(step.in[i] >= 0 ? vals[step.in[i]] : Tensor());
+      const ops::Attrs& attrs = plan->attrs[k] ? *plan->attrs[k] : step.attrs;
       if (step.op->is_view) {
         for (size_t i = 0; i < plan->n_out[k]; ++i) {
           const SlotPlan& p = slots[step.out[i]];
@@ -371,7 +476,7 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs_in) const {
         materialise(step.out[i]);
         outs[i] = vals[step.out[i]];
       }
-      ops::OpCall c{*step.op, in, step.attrs, std::span<Tensor>(outs.data(), n)};
+      ops::OpCall c{*step.op, in, attrs, std::span<Tensor>(outs.data(), n)};
       ops::KernelFn kern = ops::ReferenceKernels::enabled() ? step.op->cpu_ref : step.op->cpu;
       SINTER_CHECK(kern != nullptr, NotImplementedError, "node '", step.node->name, "' (", step.node->kind,
                    "): the op has no CPU kernel");
@@ -397,6 +502,36 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs_in) const {
     }
   }  // every tensor over the arena is gone here
   I.give_arena(std::move(arena));
+  return out;
+}
+
+std::vector<Tensor> Session::Impl::run_dynamic(const std::vector<Tensor>& inputs) const {
+  // Node by node, each output a fresh tensor, freed after its last use.
+  NoGradGuard ng;
+  std::vector<Tensor> vals(n_slots);
+  for (size_t i = 0; i < input_slots.size(); ++i) vals[input_slots[i]] = inputs[i];
+  for (size_t s = 0; s < n_slots; ++s)
+    if (constants[s].defined()) vals[s] = constants[s];
+  std::vector<Tensor> in;
+  for (size_t k = 0; k < steps.size(); ++k) {
+    const Step& step = steps[k];
+    in.clear();
+    for (int s : step.in) in.push_back(s >= 0 ? vals[s] : Tensor());
+    auto attrs = resolve_attrs(*step.node, step.attrs, in);
+    SINTER_ASSERT(attrs.has_value(), "attribute inputs hold data during a run");
+    in.resize(step.n_op_in);
+    auto outs = evaluate_node(*step.node, in, *attrs);
+    for (size_t i = 0; i < step.node->outputs.size() && i < outs.size(); ++i) vals[step.out[i]] = std::move(outs[i]);
+    for (int s : step.in)
+      if (s >= 0 && last_use[s] == static_cast<int64_t>(k) && !constants[s].defined()) vals[s] = Tensor();
+  }
+  std::vector<Tensor> out;
+  for (int s : output_slots) {
+    const Tensor& t = vals[s];
+    bool owned = slot_value[s]->kind == Value::Kind::NodeOutput && !slot_value[s]->producer->op->is_view &&
+                 std::count(output_slots.begin(), output_slots.end(), s) == 1;
+    out.push_back(owned && t.is_contiguous() ? t : t.clone(MemoryFormat::Contiguous));
+  }
   return out;
 }
 

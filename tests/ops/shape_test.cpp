@@ -1,6 +1,7 @@
 // Test records for the copying shape ops: cat/concat/stack, split/chunk, repeat/tile, flip,
 // roll, tril/triu, pad.
 #include "op_record.h"
+#include "ops/registry.h"
 
 using namespace sinter;
 using sinter::testing::OpRecord;
@@ -332,4 +333,36 @@ TEST(ShapeOps, PadReflectReplicateCircular) {
     }
     check_record(r);
   }
+}
+
+// ---- shape / numel (sizes as tensors) --------------------------------------------------------
+
+TEST(ShapeOps, ShapeAndNumel) {
+  const ops::OpDef& shape_op = *ops::Registry::get().find("shape");
+  const ops::OpDef& numel_op = *ops::Registry::get().find("numel");
+  struct Case {
+    std::string py;
+    ops::Attrs attrs;
+  };
+  for (const Case& cs : {Case{"", {}}, Case{"1:", {int64_t(1)}}, Case{"-2:", {int64_t(-2)}},
+                         Case{":-1", {std::monostate{}, int64_t(-1)}}, Case{"5:9", {int64_t(5), int64_t(9)}},
+                         Case{"2:1", {int64_t(2), int64_t(1)}}}) {
+    OpRecord r;
+    r.ops = {"shape"};
+    r.torch = "torch.tensor(list(a0.shape)[" + (cs.py.empty() ? std::string(":") : cs.py) + "], dtype=torch.int64)";
+    r.fn = [&shape_op, cs](const TensorList& x) { return TensorList{ops::call(shape_op, {x[0]}, cs.attrs)}; };
+    r.samples = [](DType d) { return shapes(d); };
+    r.dtypes = all();
+    r.grad_inputs = {};
+    SCOPED_TRACE(r.torch);
+    check_record(r);
+  }
+  OpRecord r;
+  r.ops = {"numel"};
+  r.torch = "torch.tensor(a0.numel(), dtype=torch.int64)";
+  r.fn = [&numel_op](const TensorList& x) { return TensorList{ops::call(numel_op, {x[0]})}; };
+  r.samples = [](DType d) { return shapes(d); };
+  r.dtypes = all();
+  r.grad_inputs = {};
+  check_record(r);
 }

@@ -10,6 +10,7 @@
 //   g.set_outputs({y});
 //   g.verify(); g.infer_shapes(); std::cout << g;
 #pragma once
+#include <array>
 #include <cstdint>
 #include <iosfwd>
 #include <map>
@@ -85,6 +86,11 @@ struct Value {
   size_t output_index = 0;
   /// Every consumer (kept up to date by Graph's mutators).
   std::vector<Use> uses;
+  /// Set by shape inference for small values computed from shapes alone (Shape -> Gather ->
+  /// Concat feeding a Reshape): the value in each of inference's two representative-size runs
+  /// (see infer_shapes()). Undefined otherwise. Lets an op whose attribute comes from such a
+  /// value still get a symbolic output shape.
+  std::array<Tensor, 2> shape_value;
 
   bool is_input() const { return kind == Kind::Input; }
   bool is_initializer() const { return kind == Kind::Initializer; }
@@ -108,6 +114,11 @@ struct ValueRef {
 
 /// One op application. `op` is the registry entry; control-flow nodes (If/Loop/Scan) have
 /// op == nullptr, `kind` naming them, and their bodies in `subgraphs`.
+///
+/// Attribute inputs: an attribute may take its value from a tensor at run time (a Reshape
+/// whose target shape is computed by the graph). Such values are extra inputs after the op's
+/// own: input num_op_inputs() + k gives attribute attr_inputs[k] (a 1-D integer tensor for a
+/// list attribute, a one-element tensor for a scalar one). Graph::bind_attr_input adds them.
 struct Node {
   const ops::OpDef* op = nullptr;
   std::string kind;  // op->name, or the control-flow type
@@ -116,6 +127,7 @@ struct Node {
   std::vector<Value*> outputs;
   std::unique_ptr<ops::Attrs> attrs_;  // positional, as in the op's schema (see attrs())
   std::vector<std::shared_ptr<Graph>> subgraphs;
+  std::vector<size_t> attr_inputs;  // attribute index given by each trailing attribute input
 
   Node();
   ~Node();
@@ -125,6 +137,8 @@ struct Node {
   ops::Attrs full_attrs() const;
   Value* output(size_t i = 0) const { return outputs.at(i); }
   Value* input(size_t i) const { return inputs.at(i); }
+  /// Inputs the op itself takes (the rest are attribute inputs).
+  size_t num_op_inputs() const { return inputs.size() - attr_inputs.size(); }
 };
 
 /// A graph: values, nodes in insertion order, graph inputs/outputs, initializers.
@@ -162,6 +176,9 @@ class Graph {
   Node* add_control_node(std::string kind, std::vector<ValueRef> inputs, ops::Attrs attrs,
                          std::vector<std::string> output_names, std::vector<std::shared_ptr<Graph>> subgraphs,
                          std::string name = "");
+  /// Makes attribute `attr` (schema position) of `node` take the value of `v` at run time,
+  /// appending v as an attribute input. ValueError for an unknown or already bound attribute.
+  void bind_attr_input(Node* node, size_t attr, ValueRef v);
   void set_outputs(std::vector<ValueRef> outputs);
   void add_output(ValueRef v);
 
