@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "graph/graph_util.h"
 #include "onnx/onnx_internal.h"
 #include "sinter/ops/factory.h"
 
@@ -103,6 +104,53 @@ graph::Value* Ctx::constant(const Tensor& t) {
 }
 
 graph::Value* Ctx::scalar(double v, DType dt) { return constant(ops::scalar_tensor(Scalar(v), dt).to(dt)); }
+
+std::vector<graph::Value*> Ctx::emit_n(const char* op, std::vector<graph::Value*> inputs, ops::Attrs attrs,
+                                        AttrIn attr_in) {
+  if (attr_in.empty()) return emit_n(op, std::move(inputs), std::move(attrs));
+  const ops::OpDef* def = ops::Registry::get().find(op);
+  SINTER_ASSERT(def != nullptr, "onnx importer names unknown op ", op);
+  bool all_const = true;
+  for (auto& [a, v] : attr_in) all_const = all_const && v->is_initializer();
+  if (all_const) {  // resolve now; the op then folds like any other
+    graph::Node tmp;
+    tmp.op = def;
+    tmp.kind = op;
+    tmp.name = node.name().empty() ? node.op_type() : node.name();
+    for (auto& [a, v] : attr_in) {
+      for (size_t k = attrs.size(); k < a; ++k) attrs[k] = def->attr_specs[k].default_value;
+      try {
+        attrs[a] = graph::attr_from_tensor(tmp, a, v->constant);
+      } catch (const ValueError& e) {
+        invalid(e.what());
+      }
+    }
+    return emit_n(op, std::move(inputs), std::move(attrs));
+  }
+  std::vector<graph::ValueRef> refs;
+  for (auto* v : inputs) refs.emplace_back(v);
+  std::string base = (node.name().empty() ? node.op_type() : node.name()) + "/" + op;
+  graph::Node* n = g.add_node(*def, std::move(refs), std::move(attrs), -1, fresh(base));
+  for (auto& [a, v] : attr_in) g.bind_attr_input(n, a, v);
+  return n->outputs;
+}
+
+graph::Value* Ctx::shape_of(graph::Value* v, int64_t start, int64_t end) {
+  graph::Shape s = shape(v);
+  int64_t r = static_cast<int64_t>(s.size());
+  start = std::clamp<int64_t>(start < 0 ? start + r : start, 0, r);
+  end = std::clamp<int64_t>(end < 0 ? end + r : end, start, r);
+  bool stat = true;
+  for (int64_t i = start; i < end; ++i) stat = stat && s[i].is_static();
+  if (stat) {
+    std::vector<int64_t> d;
+    for (int64_t i = start; i < end; ++i) d.push_back(s[i].value);
+    return constant(d.empty() ? empty({0}, TensorOptions(DType::Long)) : tensor(d));
+  }
+  return emit("shape", {v}, {start, end});
+}
+
+graph::Value* Ctx::element(graph::Value* v, int64_t i) { return emit("clone", {emit("select", {v}, {int64_t(0), i})}); }
 
 std::vector<graph::Value*> Ctx::emit_n(const char* op, std::vector<graph::Value*> inputs, ops::Attrs attrs) {
   const ops::OpDef* def = ops::Registry::get().find(op);

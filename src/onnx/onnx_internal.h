@@ -2,6 +2,7 @@
 #pragma once
 #include <onnx/onnx_pb.h>
 
+#include <climits>
 #include <functional>
 #include <map>
 #include <string>
@@ -58,6 +59,19 @@ class Ctx {
   graph::Value* emit(const char* op, std::vector<graph::Value*> inputs, ops::Attrs attrs = {}) {
     return emit_n(op, std::move(inputs), std::move(attrs))[0];
   }
+  /// Attribute inputs: each (attribute index, value) gives that attribute from a tensor at run
+  /// time (a Reshape target computed by the graph). Folded at import when all are constants.
+  using AttrIn = std::vector<std::pair<size_t, graph::Value*>>;
+  std::vector<graph::Value*> emit_n(const char* op, std::vector<graph::Value*> inputs, ops::Attrs attrs, AttrIn attr_in);
+  graph::Value* emit(const char* op, std::vector<graph::Value*> inputs, ops::Attrs attrs, AttrIn attr_in) {
+    return emit_n(op, std::move(inputs), std::move(attrs), std::move(attr_in))[0];
+  }
+  /// Whether input i is present and a constant.
+  bool is_const(size_t i) const { return has_in(i) && in(i)->is_initializer(); }
+  /// sizes[start:end] of v as an int64 vector: a constant when static, else a `shape` node.
+  graph::Value* shape_of(graph::Value* v, int64_t start = 0, int64_t end = INT64_MAX);
+  /// Element i of 1-D v as a 0-d tensor (a constant when v is one).
+  graph::Value* element(graph::Value* v, int64_t i);
   graph::Value* constant(const Tensor& t);
   graph::Value* scalar(double v, DType dt);
   /// Binds ONNX output i to v.

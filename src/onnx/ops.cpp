@@ -120,22 +120,24 @@ Tensor long_tensor(const std::vector<int64_t>& v) {
 }
 
 void shape_build(Ctx& c) {
-  DimVector s = c.static_shape(c.in(0), "Shape");
-  int64_t r = static_cast<int64_t>(s.size());
-  int64_t start = c.attr_i("start", 0), end = c.attr_i("end", r);
-  if (start < 0) start += r;
-  if (end < 0) end += r;
-  start = std::clamp<int64_t>(start, 0, r);
-  end = std::clamp<int64_t>(end, start, r);
-  c.set_out(0, c.constant(long_tensor(std::vector<int64_t>(s.begin() + start, s.begin() + end))));
+  c.set_out(0, c.shape_of(c.in(0), c.attr_i("start", 0), c.attr_i("end", INT64_MAX)));
 }
 
 void size_build(Ctx& c) {
-  DimVector s = c.static_shape(c.in(0), "Size");
+  graph::Shape s = c.shape(c.in(0));
   int64_t n = 1;
-  for (auto d : s) n *= d;
-  c.set_out(0, c.constant(ops::scalar_tensor(Scalar(n), DType::Long)));
+  for (auto& d : s) n = d.is_static() && n >= 0 ? n * d.value : -1;
+  c.set_out(0, n >= 0 ? c.constant(ops::scalar_tensor(Scalar(n), DType::Long)) : c.emit("numel", {c.in(0)}));
 }
+
+// A 1-D int64 run-time value of static length (a shape-like input).
+int64_t dyn_len(Ctx& c, V v, const char* what) {
+  DimVector s = c.static_shape(v, what);
+  if (s.size() != 1) c.invalid(std::string(what) + " must be 1-D");
+  if (!is_integral(c.dtype(v))) c.invalid(std::string(what) + " must be an integer tensor");
+  return s[0];
+}
+V as_long(Ctx& c, V v) { return c.dtype(v) == DType::Long ? v : c.emit("to_dtype", {v}, {DType::Long}); }
 
 // A value known to be contiguous (inputs, initializers, non-view node outputs).
 V contiguous(Ctx& c, V v) {
@@ -151,8 +153,20 @@ namespace {
 
 void reshape_build(Ctx& c) {
   V x = c.in(0);
-  auto s = c.const_ints(1, "shape");
   bool allowzero = c.opset >= 14 && c.attr_i("allowzero", 0) != 0;
+  if (!c.is_const(1)) {  // target computed at run time; 0 copies the input's dim unless allowzero
+    V t = as_long(c, c.in(1));
+    int64_t k = dyn_len(c, t, "shape");
+    if (!allowzero) {
+      int64_t r = c.rank(x);
+      V xs = c.shape_of(x, 0, std::min(k, r));
+      if (k > r) xs = c.emit("cat", {xs, c.constant(zeros({k - r}, dtype(DType::Long)))}, {int64_t(0)});
+      t = c.emit("where", {c.emit("eq", {t, c.scalar(0, DType::Long)}), xs, t});
+    }
+    c.set_out(0, c.emit("view", {contiguous(c, x)}, {}, {{0, t}}));
+    return;
+  }
+  auto s = c.const_ints(1, "shape");
   if (s.size() > 64) c.invalid("shape has too many dims");
   if (!allowzero && std::find(s.begin(), s.end(), 0) != s.end()) {
     auto xs = c.shape(x);
@@ -805,6 +819,20 @@ void layer_norm_build(Ctx& c) {
 void reduce_build(Ctx& c, const char* op, int axes_input_from) {
   V x = c.in(0);
   int64_t r = c.rank(x);
+  std::string ro = op;
+  if (c.opset >= axes_input_from && c.has_in(1) && !c.is_const(1) &&
+      (ro == "sum" || ro == "mean" || ro == "amax" || ro == "amin" || ro == "sumsquare" || ro == "logsum")) {
+    // Axes known at run time (empty: all, or a no-op with noop_with_empty_axes).
+    if (c.attr_i("noop_with_empty_axes", 0)) c.unsupported("run-time axes with noop_with_empty_axes");
+    bool keep = c.attr_i("keepdims", 1) != 0;
+    V a = as_long(c, c.in(1));
+    const char* base = ro == "sumsquare" || ro == "logsum" ? "sum" : op;
+    V in = ro == "sumsquare" ? c.emit("mul", {x, x}) : x;
+    V y = c.emit(base, {in}, {DimVector{}, keep}, {{0, a}});
+    if (ro == "logsum") y = c.emit("log", {y});
+    c.set_out(0, y);
+    return;
+  }
   auto axes = axes_of(c, axes_input_from, 1);
   bool keep = c.attr_i("keepdims", 1) != 0;
   if (axes.empty() && c.opset >= axes_input_from && c.attr_i("noop_with_empty_axes", 0)) {
@@ -936,6 +964,17 @@ void where_build(Ctx& c) { c.set_out(0, c.emit("where", {c.in(0), c.in(1), c.in(
 
 void expand_build(Ctx& c) {
   V x = c.in(0);
+  if (!c.is_const(1) || !is_static(c.shape(x))) {  // bidirectional broadcast of x's shape and the target
+    V t = as_long(c, c.in(1));
+    int64_t k = dyn_len(c, t, "shape"), r = c.rank(x), n = std::max(k, r);
+    V xs = c.shape_of(x);
+    auto ones_ = [&](int64_t m) { return c.constant(ones({m}, dtype(DType::Long))); };
+    if (r < n) xs = c.emit("cat", {ones_(n - r), xs}, {int64_t(0)});
+    if (k < n) t = c.emit("cat", {ones_(n - k), t}, {int64_t(0)});
+    V target = c.emit("where", {c.emit("eq", {xs, c.scalar(1, DType::Long)}), t, xs});
+    c.set_out(0, c.emit("expand", {x}, {}, {{0, target}}));
+    return;
+  }
   auto shape = c.const_ints(1, "shape");
   DimVector xs = c.static_shape(x, "Expand");
   DimVector out = ops::broadcast_shapes("Expand", xs, dv(shape));
@@ -943,6 +982,12 @@ void expand_build(Ctx& c) {
 }
 
 void tile_build(Ctx& c) {
+  if (!c.is_const(1)) {
+    V t = as_long(c, c.in(1));
+    if (dyn_len(c, t, "repeats") != c.rank(c.in(0))) c.invalid("repeats must have one entry per dim");
+    c.set_out(0, c.emit("repeat", {c.in(0)}, {}, {{0, t}}));
+    return;
+  }
   auto reps = c.const_ints(1, "repeats");
   if (static_cast<int64_t>(reps.size()) != c.rank(c.in(0))) c.invalid("repeats must have one entry per dim");
   for (auto r : reps)
@@ -980,6 +1025,13 @@ void range_build(Ctx& c) {
 
 void cumsum_build(Ctx& c) {
   V x = c.in(0);
+  if (!c.is_const(1)) {
+    bool rev = c.attr_i("reverse", 0) != 0;
+    V y = c.emit("cumsum", {x}, {int64_t(0), std::monostate{}, rev}, {{0, c.in(1)}});
+    if (c.attr_i("exclusive", 0)) y = c.emit("sub", {y, x});
+    c.set_out(0, y);
+    return;
+  }
   Tensor at = c.const_in(1, "axis");
   if (at.numel() != 1) c.invalid("axis must be a scalar");
   int64_t a = c.axis(at.reshape({}).item().to<int64_t>(), c.rank(x), "axis");
@@ -1003,6 +1055,10 @@ void isinf_build(Ctx& c) {
 
 void trilu_build(Ctx& c) {
   int64_t k = 0;
+  if (c.has_in(1) && !c.is_const(1)) {
+    c.set_out(0, c.emit(c.attr_i("upper", 1) ? "triu" : "tril", {c.in(0)}, {}, {{0, c.in(1)}}));
+    return;
+  }
   if (c.has_in(1)) k = c.const_in(1, "k").reshape({}).item().to<int64_t>();
   c.set_out(0, c.emit(c.attr_i("upper", 1) ? "triu" : "tril", {c.in(0)}, {k}));
 }
