@@ -139,6 +139,16 @@ int64_t dyn_len(Ctx& c, V v, const char* what) {
 }
 V as_long(Ctx& c, V v) { return c.dtype(v) == DType::Long ? v : c.emit("to_dtype", {v}, {DType::Long}); }
 
+// 0/1 (int64) mask of length n marking the run-time axes `axes` (negative ones count from n).
+V axes_mask(Ctx& c, V axes, int64_t k, int64_t n) {
+  V a = as_long(c, axes);
+  V an = c.emit("where", {c.emit("lt", {a, c.scalar(0, DType::Long)}), c.emit("add", {a, c.scalar(static_cast<double>(n), DType::Long)}), a});
+  std::vector<int64_t> iota(static_cast<size_t>(n));
+  std::iota(iota.begin(), iota.end(), 0);
+  V hit = c.emit("eq", {reshape(c, an, {k, 1}), c.constant(long_tensor(iota).view({1, n}))});
+  return c.emit("amax", {c.emit("to_dtype", {hit}, {DType::Long})}, {DimVector{0}, false});
+}
+
 // A value known to be contiguous (inputs, initializers, non-view node outputs).
 V contiguous(Ctx& c, V v) {
   if (v->producer && v->producer->op && v->producer->op->is_view) return c.emit("clone", {v});
@@ -221,6 +231,14 @@ std::vector<int64_t> axes_of(Ctx& c, int input_from_opset, size_t input_index) {
 
 void squeeze_build(Ctx& c) {
   V x = c.in(0);
+  if (c.opset >= 13 && c.has_in(1) && !c.is_const(1)) {  // keep the dims not listed
+    int64_t r = c.rank(x);
+    V keep = c.emit("eq", {axes_mask(c, c.in(1), dyn_len(c, c.in(1), "axes"), r), c.scalar(0, DType::Long)});
+    V idx = reshape(c, c.emit("nonzero", {keep}), {-1});
+    V target = c.emit("index_select", {c.shape_of(x), idx}, {int64_t(0)});
+    c.set_out(0, c.emit("view", {contiguous(c, x)}, {}, {{0, target}}));
+    return;
+  }
   auto axes = axes_of(c, 13, 1);
   if (axes.empty()) {
     c.set_out(0, c.emit("squeeze", {x}));
@@ -240,6 +258,22 @@ void squeeze_build(Ctx& c) {
 
 void unsqueeze_build(Ctx& c) {
   V x = c.in(0);
+  if (c.opset >= 13 && c.has_in(1) && !c.is_const(1)) {  // 1 at the listed axes, x's dims in order elsewhere
+    int64_t r = c.rank(x), k = dyn_len(c, c.in(1), "axes"), n = r + k;
+    V mask = axes_mask(c, c.in(1), k, n);
+    V one = c.scalar(1, DType::Long);
+    V target;
+    if (r == 0) {
+      target = c.constant(ones({n}, dtype(DType::Long)));
+    } else {
+      V pos = c.emit("sub", {c.emit("cumsum", {c.emit("sub", {one, mask})}, {int64_t(0)}), one});
+      V idx = c.emit("where", {c.emit("eq", {mask, one}), c.scalar(0, DType::Long), pos});
+      V dims = c.emit("index_select", {c.shape_of(x), idx}, {int64_t(0)});
+      target = c.emit("where", {c.emit("eq", {mask, one}), one, dims});
+    }
+    c.set_out(0, c.emit("view", {contiguous(c, x)}, {}, {{0, target}}));
+    return;
+  }
   auto axes = axes_of(c, 13, 1);
   if (axes.empty()) c.invalid("Unsqueeze needs axes");
   int64_t r = c.rank(x) + static_cast<int64_t>(axes.size());
@@ -265,6 +299,18 @@ void split_build(Ctx& c) {
   int64_t r = static_cast<int64_t>(s.size());
   int64_t a = c.axis(c.attr_i("axis", 0), r, "axis");
   if (!s[a].is_static()) c.unsupported("Split along a symbolic dim");
+  if (c.opset >= 13 && c.has_in(1) && !c.is_const(1)) {  // boundaries from the cumulative sizes
+    V sp = as_long(c, c.in(1));
+    size_t n = c.num_outputs();
+    if (dyn_len(c, sp, "split") != static_cast<int64_t>(n)) c.invalid("split needs one size per output");
+    V cs = c.emit("cumsum", {sp}, {int64_t(0)});
+    for (size_t i = 0; i < n; ++i) {
+      V start = i == 0 ? c.scalar(0, DType::Long) : c.element(cs, static_cast<int64_t>(i) - 1);
+      c.set_out(i, c.emit("slice", {x}, {a, std::monostate{}, std::monostate{}, int64_t(1)},
+                          {{1, start}, {2, c.element(cs, static_cast<int64_t>(i))}}));
+    }
+    return;
+  }
   std::vector<int64_t> parts = c.opset >= 13 ? (c.has_in(1) ? c.const_ints(1, "split") : std::vector<int64_t>{})
                                              : c.attr_ints("split");
   size_t n = c.num_outputs();
@@ -289,6 +335,24 @@ void slice_build(Ctx& c) {
     starts = c.attr_ints("starts");
     ends = c.attr_ints("ends");
     axes = c.attr_ints("axes");
+  } else if (!c.is_const(1) || !c.is_const(2)) {  // run-time bounds: axes and steps must be constants
+    int64_t k = dyn_len(c, c.in(1), "starts");
+    if (dyn_len(c, c.in(2), "ends") != k) c.invalid("starts and ends differ in length");
+    if (c.has_in(3)) axes = c.const_ints(3, "axes");
+    if (c.has_in(4)) steps = c.const_ints(4, "steps");
+    if (axes.empty())
+      for (int64_t i = 0; i < k; ++i) axes.push_back(i);
+    if (steps.empty()) steps.assign(static_cast<size_t>(k), 1);
+    if (static_cast<int64_t>(axes.size()) != k || static_cast<int64_t>(steps.size()) != k) c.invalid("axes/steps lengths differ from starts");
+    int64_t r = c.rank(x);
+    V st = as_long(c, c.in(1)), en = as_long(c, c.in(2));
+    for (int64_t i = 0; i < k; ++i) {
+      if (steps[i] <= 0) c.unsupported("Slice with run-time bounds and a step <= 0");
+      x = c.emit("slice", {x}, {c.axis(axes[i], r, "axis"), std::monostate{}, std::monostate{}, steps[i]},
+                 {{1, c.element(st, i)}, {2, c.element(en, i)}});
+    }
+    c.set_out(0, x);
+    return;
   } else {
     starts = c.const_ints(1, "starts");
     ends = c.const_ints(2, "ends");
@@ -885,6 +949,17 @@ void pad_build(Ctx& c) {
   if (c.opset < 11) {
     pads = c.attr_ints(c.opset < 2 ? "paddings" : "pads");
     value = c.attr_f("value", 0);
+  } else if (!c.is_const(1) || (c.has_in(2) && !c.is_const(2))) {  // registry order computed by the graph
+    if (mode != "constant") c.unsupported("Pad mode '" + mode + "' with run-time pads");
+    if (c.has_in(3)) c.unsupported("Pad with axes");
+    V p = as_long(c, c.in(1));
+    if (dyn_len(c, p, "pads") != 2 * r) c.invalid("pads must have 2 x rank entries");
+    // [b0.., e0..] -> [[b0, e0], ...] last dim first
+    V tp = reshape(c, c.emit("clone", {c.emit("flip", {c.emit("permute", {reshape(c, p, {2, r})}, {DimVector{1, 0}})}, {DimVector{0}})}), {2 * r});
+    Ctx::AttrIn ai{{0, tp}};
+    if (c.has_in(2)) ai.push_back({2, c.emit("to_dtype", {c.in(2)}, {DType::Double})});
+    c.set_out(0, c.emit("pad", {x}, {DimVector{}, mode, 0.0}, ai));
+    return;
   } else {
     pads = c.const_ints(1, "pads");
     if (c.has_in(2)) {
