@@ -1071,9 +1071,14 @@ void tile_build(Ctx& c) {
 }
 
 void constant_of_shape_build(Ctx& c) {
-  auto shape = c.const_ints(0, "shape");
   Tensor v = c.has_attr("value") ? c.attr_t("value") : zeros({1}, dtype(DType::Float));
   if (v.numel() != 1) c.invalid("value must hold one element");
+  if (!c.is_const(0)) {
+    dyn_len(c, c.in(0), "shape");
+    c.set_out(0, c.emit("full", {}, {DimVector{}, v.reshape({}).item(), v.dtype()}, {{0, as_long(c, c.in(0))}}));
+    return;
+  }
+  auto shape = c.const_ints(0, "shape");
   google::protobuf::RepeatedField<int64_t> dims(shape.begin(), shape.end());
   LoadOptions o;
   o.max_tensor_bytes = int64_t(1) << 30;
@@ -1084,6 +1089,12 @@ void constant_of_shape_build(Ctx& c) {
 }
 
 void range_build(Ctx& c) {
+  if (!c.is_const(0) || !c.is_const(1) || !c.is_const(2)) {
+    DType dt = c.dtype(c.in(0));
+    c.set_out(0, c.emit("arange", {}, {Scalar(int64_t(0)), Scalar(int64_t(0)), Scalar(int64_t(1)), dt},
+                        {{0, c.in(0)}, {1, c.in(1)}, {2, c.in(2)}}));
+    return;
+  }
   Tensor s = c.const_in(0, "start"), l = c.const_in(1, "limit"), d = c.const_in(2, "delta");
   double st = s.item().to_double(), li = l.item().to_double(), de = d.item().to_double();
   if (de == 0) c.invalid("delta 0");

@@ -10,6 +10,10 @@
 #include "ops/registry.h"
 #include "sinter/autograd.h"
 
+namespace sinter::ops {
+extern OpDef& arange_op;  // size_ops.cpp
+}  // namespace sinter::ops
+
 namespace sinter {
 
 namespace {
@@ -68,15 +72,12 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const 
   SINTER_CHECK(std::isfinite(s) && std::isfinite(e), ValueError, "arange: unsupported range: ", s, " -> ", e);
   SINTER_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), ValueError,
                "arange: upper bound and larger bound inconsistent with step sign (start ", s, ", end ", e, ", step ", st, ")");
-  int64_t n = all_int ? (end.to_long() - start.to_long() + step.to_long() + (st > 0 ? -1 : 1)) / step.to_long()
-                      : static_cast<int64_t>(std::ceil((e - s) / st));
-  Tensor t = detail::make_empty({n}, d, o.device());
-  if (all_int) {
-    int64_t s0 = start.to_long(), k = step.to_long();
-    fill_with(t, [&](int64_t i) { return static_cast<double>(s0 + i * k); });
-  } else {
-    fill_with(t, [&](int64_t i) { return s + static_cast<double>(i) * st; });
+  Tensor t;
+  {
+    NoGradGuard g;
+    t = ops::call(ops::arange_op, {}, {start, end, step, d});
   }
+  if (o.device() != t.device()) t = t.to(o.device());
   return finish(t, o);
 }
 

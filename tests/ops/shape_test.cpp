@@ -366,3 +366,50 @@ TEST(ShapeOps, ShapeAndNumel) {
   r.grad_inputs = {};
   check_record(r);
 }
+
+TEST(ShapeOps, FullAndArangeOps) {
+  const ops::OpDef& full_op = *ops::Registry::get().find("full");
+  const ops::OpDef& arange_op = *ops::Registry::get().find("arange");
+  struct FullCase {
+    std::string py;
+    ops::Attrs attrs;
+  };
+  for (const FullCase& cs : {FullCase{"torch.full((2, 3), 1.5)", {DimVector{2, 3}, Scalar(1.5)}},
+                             FullCase{"torch.full((4,), 7)", {DimVector{4}, Scalar(int64_t(7))}},
+                             FullCase{"torch.full((0, 2), 2.0, dtype=torch.float64)", {DimVector{0, 2}, Scalar(2.0), kDouble}},
+                             FullCase{"torch.full((), True)", {DimVector{}, Scalar(true)}},
+                             FullCase{"torch.full((3,), 2.5, dtype=torch.int32)", {DimVector{3}, Scalar(2.5), kInt}}}) {
+    OpRecord r;
+    r.ops = {"full"};
+    r.torch = cs.py;
+    r.fn = [&full_op, cs](const TensorList&) { return TensorList{ops::call(full_op, {}, cs.attrs)}; };
+    r.samples = [](DType) { return std::vector<OpSample>{{{}, "no inputs"}}; };
+    r.dtypes = {kFloat};
+    r.grad_inputs = {};
+    r.errors = {expect_error<ValueError>("negative size", [&full_op] { ops::call(full_op, {}, {DimVector{-1}, Scalar(1.0)}); }, "full")};
+    SCOPED_TRACE(r.torch);
+    check_record(r);
+  }
+  struct RangeCase {
+    std::string py;
+    ops::Attrs attrs;
+  };
+  for (const RangeCase& cs : {RangeCase{"torch.arange(0, 5)", {Scalar(int64_t(0)), Scalar(int64_t(5))}},
+                              RangeCase{"torch.arange(10, 1, -3)", {Scalar(int64_t(10)), Scalar(int64_t(1)), Scalar(int64_t(-3))}},
+                              RangeCase{"torch.arange(0.5, 2.0, 0.25)", {Scalar(0.5), Scalar(2.0), Scalar(0.25)}},
+                              RangeCase{"torch.arange(1, 4, dtype=torch.int32)", {Scalar(int64_t(1)), Scalar(int64_t(4)), Scalar(int64_t(1)), kInt}},
+                              RangeCase{"torch.arange(-1.0, 1.0, 0.5, dtype=torch.float64)", {Scalar(-1.0), Scalar(1.0), Scalar(0.5), kDouble}},
+                              // ONNX Range: a step pointing away from the end gives an empty range
+                              RangeCase{"torch.zeros(0, dtype=torch.int64)", {Scalar(int64_t(5)), Scalar(int64_t(1)), Scalar(int64_t(2))}}}) {
+    OpRecord r;
+    r.ops = {"arange"};
+    r.torch = cs.py;
+    r.fn = [&arange_op, cs](const TensorList&) { return TensorList{ops::call(arange_op, {}, cs.attrs)}; };
+    r.samples = [](DType) { return std::vector<OpSample>{{{}, "no inputs"}}; };
+    r.dtypes = {kFloat};
+    r.grad_inputs = {};
+    r.errors = {expect_error<ValueError>("step 0", [&arange_op] { ops::call(arange_op, {}, {Scalar(0.0), Scalar(1.0), Scalar(0.0)}); }, "arange")};
+    SCOPED_TRACE(r.torch);
+    check_record(r);
+  }
+}
