@@ -10,6 +10,7 @@
 #include "core/tensor_util.h"
 #include "graph/graph_util.h"
 #include "sinter/autograd.h"
+#include "sinter/graph/fuse.h"
 #include "sinter/graph/session.h"
 
 namespace sinter::graph {
@@ -314,6 +315,7 @@ Session::Session(const Graph& g, SessionOptions options) : graph_(g.clone()), im
                  "): control-flow nodes are not supported by the executor yet");
   if (options.fold_constants) stats_.folded = fold_constants(G);
   if (options.eliminate_dead_code) stats_.removed = eliminate_dead_code(G);
+  if (options.fuse) stats_.fused = fuse_for_inference(G);
   G.infer_shapes();
   stats_.nodes_after = G.num_nodes();
 

@@ -79,7 +79,8 @@ TEST(Fuse, ConvBatchNormReluResidual) {
   EXPECT_EQ(fused->outputs()[0]->name, "y");
   EXPECT_EQ(fused->outputs()[1]->name, "p");
   EXPECT_EQ(fused->initializers().size(), 4u) << *fused;  // the folded weights and biases, nothing stale
-  Session plain(*g), fast(*fused);
+  Session plain(*g, {.fuse = false}), fast(*fused);
+  EXPECT_EQ(Session(*g).stats().fused, 4u);  // the Session fuses by default
   for (int64_t n : {1, 3}) {
     Tensor x = randn({n, 3, 10, 10});
     auto a = plain.run({x});
@@ -114,7 +115,7 @@ TEST(Fuse, MatmulBiasActivationBecomesLinearFused) {
   auto h = histogram(*fused);
   EXPECT_EQ(h["linear_fused"], 2);
   EXPECT_EQ(fused->num_nodes(), 2u);
-  Session plain(g), fast(*fused);
+  Session plain(g, {.fuse = false}), fast(*fused);
   Tensor xin = randn({5, 7, 16});
   EXPECT_LT(rel_diff(fast.run({xin})[0], plain.run({xin})[0]), 1e-5);
 }

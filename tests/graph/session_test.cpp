@@ -115,7 +115,7 @@ TEST(GraphSession, ConvNetMatchesEager) {
   auto g = net.graph();
   g->infer_shapes();
   EXPECT_EQ(graph::shape_string(*g->value("y")->shape), "[N, 10]");
-  Session s(*g);
+  Session s(*g, {.fuse = false});  // the plan below is checked buffer by buffer
   for (int64_t n : {2, 3}) {
     Tensor x = randn({n, 3, 8, 8});
     auto out = s.run({x});
@@ -148,7 +148,7 @@ TEST(GraphSession, ConstantFoldingAndDeadCode) {
   auto* z = g.add_node("relu", {y}, {}, {"z"})->output();
   g.set_outputs({z});
   EXPECT_EQ(g.num_nodes(), 7u);
-  Session s(g);
+  Session s(g, {.fuse = false});
   EXPECT_EQ(s.stats().nodes_before, 7u);
   EXPECT_EQ(s.stats().folded, 3u);
   EXPECT_EQ(s.stats().removed, 2u);
@@ -163,7 +163,7 @@ TEST(GraphSession, ConstantFoldingAndDeadCode) {
   Tensor xi = randn({3, 6});
   EXPECT_LE(max_diff(s.run({xi})[0], relu(linear(xi, (w.t() * scale).t()))), 1e-6);
   // Without the passes the same graph runs unchanged and gives the same result.
-  Session raw(g, {.fold_constants = false, .eliminate_dead_code = false});
+  Session raw(g, {.fold_constants = false, .eliminate_dead_code = false, .fuse = false});
   EXPECT_EQ(raw.graph().num_nodes(), 7u);
   EXPECT_LE(max_diff(raw.run({xi})[0], s.run({xi})[0]), 1e-6);
 }
@@ -232,6 +232,7 @@ TEST(GraphSession, ConcurrentRuns) {
   manual_seed(4);
   ConvNet net;
   Session s(*net.graph());
+  EXPECT_GT(s.stats().fused, 0u);  // the fused convolution's cached weights are shared by the threads
   std::vector<Tensor> xs, want;
   for (int i = 0; i < 8; ++i) {
     xs.push_back(randn({1 + i % 3, 3, 8, 8}));
@@ -244,7 +245,10 @@ TEST(GraphSession, ConcurrentRuns) {
       for (int k = 0; k < 25; ++k) {
         int i = (t + k) % 8;
         auto out = s.run({xs[i]});
-        if (out[0].sizes() != want[i].sizes() || max_diff(out[0], want[i]) > 1e-6) ++bad;
+        if (out[0].sizes() != want[i].sizes() || max_diff(out[0], want[i]) > 1e-5) {
+          ++bad;
+          if (bad == 1) std::fprintf(stderr, "run %d: max diff %g\n", i, max_diff(out[0], want[i]));
+        }
       }
     });
   for (auto& x : th) x.join();

@@ -45,7 +45,7 @@ class RealModels : public ::testing::Test {
     if (fuse) {
       EXPECT_EQ(graph::fuse_for_inference(*g), want_rewrites);
     }
-    graph::Session s(*g);
+    graph::Session s(*g, {.fuse = fuse});
     for (int b : {1, 3}) {
       Tensor x = io::load_npy(file(model + "_in_" + std::to_string(b) + ".npy").string());
       Tensor want = io::load_npy(file(model + "_out_" + std::to_string(b) + ".npy").string());

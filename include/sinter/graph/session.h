@@ -25,6 +25,9 @@ namespace sinter::graph {
 struct SessionOptions {
   bool fold_constants = true;
   bool eliminate_dead_code = true;
+  /// Inference fusion at load (fuse.h: batch norm folded into convolutions, conv/linear with
+  /// their bias, residual add and activation as one oneDNN primitive).
+  bool fuse = true;
   /// Plans kept per distinct input-shape set (the cache is cleared when full).
   size_t max_cached_plans = 32;
 };
@@ -35,6 +38,7 @@ struct LoadStats {
   size_t nodes_after = 0;
   size_t folded = 0;   ///< nodes replaced by constants
   size_t removed = 0;  ///< nodes removed as dead code
+  size_t fused = 0;    ///< fusion rewrites
 };
 
 /// The memory plan for one set of input shapes.
