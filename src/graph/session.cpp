@@ -11,6 +11,8 @@
 #include "graph/graph_util.h"
 #include "sinter/autograd.h"
 #include "sinter/graph/fuse.h"
+#include "sinter/ops/factory.h"
+#include "sinter/ops/shape.h"
 #include "sinter/graph/session.h"
 
 namespace sinter::graph {
@@ -75,6 +77,7 @@ struct Session::Impl {
   std::map<const Value*, int> slot_of;
   std::vector<int> input_slots, output_slots;
   std::vector<size_t> keyed_inputs;  // graph inputs whose values decide shapes or attributes
+  std::map<const Node*, std::vector<std::unique_ptr<Session>>> bodies;  // control-flow subgraphs, loaded
   std::vector<int64_t> last_use;     // per slot: the last step reading it (dynamic runs free after it)
   std::vector<Tensor> constants;  // per slot (defined for constant slots)
   std::vector<const Value*> slot_value;
@@ -95,6 +98,7 @@ struct Session::Impl {
 
   std::shared_ptr<const Plan> make_plan(const ShapeKey& key) const;
   std::vector<Tensor> run_dynamic(const std::vector<Tensor>& inputs) const;
+  std::vector<Tensor> run_control(const Step& step, const std::vector<Tensor>& in) const;
   std::shared_ptr<const Plan> plan_for(const ShapeKey& shapes) const {
     {
       std::shared_lock lk(plan_mu);
@@ -183,6 +187,10 @@ std::shared_ptr<const Plan> Session::Impl::make_plan(const ShapeKey& key) const 
   const int64_t n_steps = static_cast<int64_t>(steps.size());
   for (int64_t k = 0; k < n_steps; ++k) {
     const Step& step = steps[k];
+    if (!step.op) {  // control flow: shapes known only during the run
+      plan->dynamic = true;
+      return plan;
+    }
     std::vector<Tensor> in;
     for (int s : step.in) in.push_back(s >= 0 ? st[s] : Tensor());
     auto attrs = resolve_attrs(*step.node, step.attrs, in);
@@ -311,8 +319,8 @@ Session::Session(const Graph& g, SessionOptions options) : graph_(g.clone()), im
   stats_.nodes_before = G.num_nodes();
   SINTER_CHECK(!G.outputs().empty(), ValueError, "Session: graph '", G.name(), "' has no outputs");
   for (Node* n : G.nodes())
-    SINTER_CHECK(n->op != nullptr, NotImplementedError, "Session: node '", n->name, "' (", n->kind,
-                 "): control-flow nodes are not supported by the executor yet");
+    SINTER_CHECK(n->op != nullptr || n->kind == "If" || n->kind == "Loop" || n->kind == "Scan", NotImplementedError,
+                 "Session: node '", n->name, "' (", n->kind, "): unknown control-flow node");
   if (options.fold_constants) stats_.folded = fold_constants(G);
   if (options.eliminate_dead_code) stats_.removed = eliminate_dead_code(G);
   if (options.fuse) stats_.fused = fuse_for_inference(G);
@@ -329,7 +337,10 @@ Session::Session(const Graph& g, SessionOptions options) : graph_(g.clone()), im
     for (Value* v : n->inputs) s.in.push_back(v ? I.slot_of.at(v) : -1);
     for (Value* v : n->outputs) s.out.push_back(I.add_slot(v));
     // Hidden outputs: what meta gives beyond the node's outputs (batch_norm's saved stats).
-    for (int k = static_cast<int>(n->outputs.size()); k < n->op->num_outputs; ++k) s.out.push_back(I.add_slot(nullptr));
+    if (n->op)
+      for (int k = static_cast<int>(n->outputs.size()); k < n->op->num_outputs; ++k) s.out.push_back(I.add_slot(nullptr));
+    else
+      for (auto& sg : n->subgraphs) I.bodies[n].push_back(std::make_unique<Session>(*sg, options));
     I.steps.push_back(std::move(s));
   }
   for (Value* v : G.outputs()) I.output_slots.push_back(I.slot_of.at(v));
@@ -340,7 +351,7 @@ Session::Session(const Graph& g, SessionOptions options) : graph_(g.clone()), im
     std::vector<int> work;
     for (const Step& st : I.steps) {
       for (size_t i = st.n_op_in; i < st.in.size(); ++i) work.push_back(st.in[i]);
-      if (st.op->data_dependent)
+      if (!st.op || st.op->data_dependent)
         for (size_t i = 0; i < st.n_op_in; ++i) work.push_back(st.in[i]);
     }
     std::map<int, const Step*> producer;
@@ -352,7 +363,7 @@ Session::Session(const Graph& g, SessionOptions options) : graph_(g.clone()), im
       if (s < 0 || need[s]) continue;
       need[s] = true;
       auto it = producer.find(s);
-      if (it == producer.end() || it->second->op->sizes_only) continue;
+      if (it == producer.end() || (it->second->op && it->second->op->sizes_only)) continue;
       for (int i : it->second->in) work.push_back(i);
     }
     for (size_t i = 0; i < I.input_slots.size(); ++i)
@@ -519,10 +530,15 @@ std::vector<Tensor> Session::Impl::run_dynamic(const std::vector<Tensor>& inputs
     const Step& step = steps[k];
     in.clear();
     for (int s : step.in) in.push_back(s >= 0 ? vals[s] : Tensor());
-    auto attrs = resolve_attrs(*step.node, step.attrs, in);
-    SINTER_ASSERT(attrs.has_value(), "attribute inputs hold data during a run");
-    in.resize(step.n_op_in);
-    auto outs = evaluate_node(*step.node, in, *attrs);
+    std::vector<Tensor> outs;
+    if (!step.op) {
+      outs = run_control(step, in);
+    } else {
+      auto attrs = resolve_attrs(*step.node, step.attrs, in);
+      SINTER_ASSERT(attrs.has_value(), "attribute inputs hold data during a run");
+      in.resize(step.n_op_in);
+      outs = evaluate_node(*step.node, in, *attrs);
+    }
     for (size_t i = 0; i < step.node->outputs.size() && i < outs.size(); ++i) vals[step.out[i]] = std::move(outs[i]);
     for (int s : step.in)
       if (s >= 0 && last_use[s] == static_cast<int64_t>(k) && !constants[s].defined()) vals[s] = Tensor();
@@ -530,11 +546,143 @@ std::vector<Tensor> Session::Impl::run_dynamic(const std::vector<Tensor>& inputs
   std::vector<Tensor> out;
   for (int s : output_slots) {
     const Tensor& t = vals[s];
-    bool owned = slot_value[s]->kind == Value::Kind::NodeOutput && !slot_value[s]->producer->op->is_view &&
+    bool owned = slot_value[s]->kind == Value::Kind::NodeOutput && slot_value[s]->producer->op &&
+                 !slot_value[s]->producer->op->is_view &&
                  std::count(output_slots.begin(), output_slots.end(), s) == 1;
     out.push_back(owned && t.is_contiguous() ? t : t.clone(MemoryFormat::Contiguous));
   }
   return out;
+}
+
+// Control flow, run node by node (the importer's conventions, see onnx/ops_control.cpp):
+//   If:   inputs [cond, then captures..., else captures...], attrs {then capture count};
+//         bodies then/else take their captures as inputs.
+//   Loop: inputs [M or None, cond or None, carried (N)..., captures...], attrs {N}; the body
+//         takes [iteration, cond, carried..., captures...] and gives [cond, carried..., scan
+//         outputs (K)...]; the node gives [carried..., scan outputs stacked on a new axis 0...].
+//   Scan: inputs [sequence_lens or None (batched form only), state (N)..., scan inputs (M)...,
+//         captures...], attrs {N, M, input axes, input directions, output axes, output
+//         directions, batched}; the body takes [state..., one slice per scan input...,
+//         captures...] and gives [state..., scan output slices...].
+std::vector<Tensor> Session::Impl::run_control(const Step& step, const std::vector<Tensor>& in) const {
+  const Node& n = *step.node;
+  const auto& subs = bodies.at(step.node);
+  const ops::Attrs& a = step.attrs;
+  auto fail = [&](const std::string& why) {
+    throw ValueError(detail::str_cat("node '", n.name, "' (", n.kind, "): ", why));
+  };
+  auto scalar_of = [&](const Tensor& t, const char* what) {
+    if (t.numel() != 1) fail(detail::str_cat(what, " must hold one element, got shape ", shape_str(t.sizes())));
+    return t.reshape({}).item();
+  };
+  if (n.kind == "If") {
+    size_t n_then = static_cast<size_t>(a.i(0));
+    bool c = scalar_of(in[0], "the condition").to_bool();
+    std::vector<Tensor> caps;
+    if (c)
+      caps.assign(in.begin() + 1, in.begin() + 1 + static_cast<std::ptrdiff_t>(n_then));
+    else
+      caps.assign(in.begin() + 1 + static_cast<std::ptrdiff_t>(n_then), in.end());
+    return subs[c ? 0 : 1]->run(caps);
+  }
+  if (n.kind == "Loop") {
+    const Session& body = *subs[0];
+    size_t N = static_cast<size_t>(a.i(0));
+    std::vector<Tensor> carried(in.begin() + 2, in.begin() + 2 + static_cast<std::ptrdiff_t>(N));
+    std::vector<Tensor> caps(in.begin() + 2 + static_cast<std::ptrdiff_t>(N), in.end());
+    int64_t max_trip = in[0].defined() ? scalar_of(in[0], "the trip count M").to_long() : INT64_MAX;
+    bool cond = in[1].defined() ? scalar_of(in[1], "the condition").to_bool() : true;
+    size_t K = body.graph().outputs().size() - 1 - N;
+    std::vector<std::vector<Tensor>> scans(K);
+    for (int64_t i = 0; i < max_trip && cond; ++i) {
+      std::vector<Tensor> bin;
+      bin.push_back(sinter::full({}, Scalar(i), TensorOptions(DType::Long)));
+      bin.push_back(sinter::full({}, Scalar(cond), TensorOptions(DType::Bool)));
+      for (auto& t : carried) bin.push_back(t);
+      for (auto& t : caps) bin.push_back(t);
+      auto out = body.run(bin);
+      cond = scalar_of(out[0], "the body's condition").to_bool();
+      for (size_t j = 0; j < N; ++j) carried[j] = out[1 + j];
+      for (size_t j = 0; j < K; ++j) scans[j].push_back(out[1 + N + j]);
+    }
+    std::vector<Tensor> r = carried;
+    for (size_t j = 0; j < K; ++j)
+      r.push_back(scans[j].empty() ? sinter::empty({0}, TensorOptions(body.graph().outputs()[1 + N + j]->dtype))
+                                   : sinter::stack(scans[j], 0));
+    return r;
+  }
+  // Scan
+  const Session& body = *subs[0];
+  size_t N = static_cast<size_t>(a.i(0)), M = static_cast<size_t>(a.i(1));
+  bool batched = a.b(6);
+  size_t first = batched ? 1 : 0;
+  size_t K = body.graph().outputs().size() - N;
+  auto axis_of = [&](size_t attr, size_t j, int64_t rank) {
+    IntArrayRef ax = a.ints(attr);
+    int64_t v = j < ax.size() ? ax[j] : 0;
+    if (v < -rank || v >= rank) fail(detail::str_cat("scan axis ", v, " is out of range for rank ", rank));
+    return v < 0 ? v + rank : v;
+  };
+  auto dir_of = [&](size_t attr, size_t j) {
+    IntArrayRef d = a.ints(attr);
+    return j < d.size() && d[j] != 0;
+  };
+  std::vector<Tensor> state(in.begin() + static_cast<std::ptrdiff_t>(first),
+                            in.begin() + static_cast<std::ptrdiff_t>(first + N));
+  std::vector<Tensor> xs(in.begin() + static_cast<std::ptrdiff_t>(first + N),
+                         in.begin() + static_cast<std::ptrdiff_t>(first + N + M));
+  std::vector<Tensor> caps(in.begin() + static_cast<std::ptrdiff_t>(first + N + M), in.end());
+  // One scan over xs (batched: one per batch row, state and inputs sliced on axis 0).
+  auto scan_once = [&](std::vector<Tensor> st, const std::vector<Tensor>& x, int64_t len_limit) {
+    int64_t len = -1;
+    for (size_t j = 0; j < M; ++j) {
+      int64_t ax = batched ? 0 : axis_of(2, j, x[j].dim());
+      if (len >= 0 && x[j].size(ax) != len) fail("scan inputs differ in sequence length");
+      len = x[j].size(ax);
+    }
+    if (len < 0) len = 0;
+    if (len_limit >= 0) len = std::min(len, len_limit);
+    std::vector<std::vector<Tensor>> outs(K);
+    for (int64_t t = 0; t < len; ++t) {
+      std::vector<Tensor> bin = st;
+      for (size_t j = 0; j < M; ++j) {
+        int64_t ax = batched ? 0 : axis_of(2, j, x[j].dim());
+        bool rev = !batched && dir_of(3, j);
+        bin.push_back(x[j].select(ax, rev ? len - 1 - t : t).contiguous());
+      }
+      for (auto& c : caps) bin.push_back(c);
+      auto out = body.run(bin);
+      for (size_t j = 0; j < N; ++j) st[j] = out[j];
+      for (size_t j = 0; j < K; ++j) outs[j].push_back(out[N + j]);
+    }
+    std::vector<Tensor> r = st;
+    for (size_t j = 0; j < K; ++j) {
+      auto& o = outs[j];
+      if (!batched && dir_of(5, j)) std::reverse(o.begin(), o.end());
+      if (o.empty()) {
+        r.push_back(sinter::empty({0}, TensorOptions(body.graph().outputs()[N + j]->dtype)));
+        continue;
+      }
+      int64_t ax = batched ? 0 : axis_of(4, j, o[0].dim() + 1);
+      r.push_back(sinter::stack(o, ax));
+    }
+    return r;
+  };
+  if (!batched) return scan_once(state, xs, -1);
+  // Opset 8: axis 0 of every state and scan input is the batch; scan along axis 1.
+  int64_t B = N ? state[0].size(0) : (M ? xs[0].size(0) : 0);
+  std::vector<std::vector<Tensor>> per(N + K);
+  for (int64_t b = 0; b < B; ++b) {
+    std::vector<Tensor> st, x;
+    for (auto& t : state) st.push_back(t.select(0, b).contiguous());
+    for (auto& t : xs) x.push_back(t.select(0, b));
+    int64_t lim = in[0].defined() ? in[0].to(DType::Long).contiguous().select(0, b).item().to_long() : -1;
+    auto r = scan_once(st, x, lim);
+    for (size_t j = 0; j < N + K; ++j) per[j].push_back(r[j]);
+  }
+  std::vector<Tensor> r;
+  for (size_t j = 0; j < N + K; ++j) r.push_back(sinter::stack(per[j], 0));
+  return r;
 }
 
 std::map<std::string, Tensor> Session::run_named(const std::map<std::string, Tensor>& named) const {

@@ -150,6 +150,24 @@ graph::Value* Ctx::shape_of(graph::Value* v, int64_t start, int64_t end) {
   return emit("shape", {v}, {start, end});
 }
 
+SubgraphImport Ctx::subgraph(const char* name, const std::vector<DType>& dtypes) {
+  auto* a = attr(name);
+  if (!a || !a->has_g()) invalid(std::string("attribute '") + name + "' must be a graph");
+  SINTER_ASSERT(import_subgraph != nullptr, "importer: no subgraph importer");
+  return import_subgraph(a->g(), dtypes);
+}
+
+std::vector<graph::Value*> Ctx::emit_control(const char* kind, std::vector<graph::Value*> inputs, ops::Attrs attrs,
+                                              std::vector<std::shared_ptr<graph::Graph>> bodies, size_t n_out) {
+  std::string base = (node.name().empty() ? node.op_type() : node.name()) + "/" + kind;
+  std::string name = fresh(base);
+  std::vector<std::string> outs;
+  for (size_t i = 0; i < n_out; ++i) outs.push_back(fresh(name + "." + std::to_string(i)));
+  std::vector<graph::ValueRef> refs;
+  for (auto* v : inputs) refs.emplace_back(v);
+  return g.add_control_node(kind, std::move(refs), std::move(attrs), std::move(outs), std::move(bodies), name)->outputs;
+}
+
 graph::Value* Ctx::element(graph::Value* v, int64_t i) { return emit("clone", {emit("select", {v}, {int64_t(0), i})}); }
 
 std::vector<graph::Value*> Ctx::emit_n(const char* op, std::vector<graph::Value*> inputs, ops::Attrs attrs) {
@@ -357,6 +375,171 @@ class GeluMatcher {
   std::map<std::string, const ::onnx::TensorProto*> inits_;
 };
 
+// One graph being imported: its value names, and (for a subgraph) the enclosing scope whose
+// values it may read, which become extra inputs of the subgraph.
+struct Scope {
+  graph::Graph* g = nullptr;
+  std::map<std::string, graph::Value*> names;
+  Scope* parent = nullptr;
+  std::vector<graph::Value*> captured;  // enclosing values, in the order of the capture inputs
+
+  bool has(const std::string& name) { return names.count(name) || (parent && parent->has(name)); }
+  /// The value `name` names here; from an enclosing graph it becomes a capture input first.
+  graph::Value* lookup(const std::string& name) {
+    if (auto it = names.find(name); it != names.end()) return it->second;
+    if (!parent) return nullptr;
+    graph::Value* outer = parent->lookup(name);
+    if (!outer) return nullptr;
+    std::string local = name;
+    for (int k = 1; g->find(local); ++k) local = name + "#outer" + std::to_string(k);
+    graph::Value* in = g->add_input(local, outer->dtype, outer->shape.value_or(graph::Shape{}));
+    if (!outer->shape) in->shape.reset();
+    names[name] = in;
+    captured.push_back(outer);
+    return in;
+  }
+};
+
+class Importer {
+ public:
+  Importer(int opset, const LoadOptions& o) : opset_(opset), o_(o) {}
+
+  /// Imports gp's initializers, inputs, nodes and outputs into sc.g. Subgraph inputs may have
+  /// no declared shape (loop-carried values); the top graph's must.
+  void import_graph(const ::onnx::GraphProto& gp, Scope& sc, int depth, const std::vector<DType>& input_dtypes = {}) {
+    if (depth > 16) throw ValueError("onnx: subgraphs nested more than 16 deep");
+    graph::Graph& g = *sc.g;
+    auto define = [&](const std::string& name, graph::Value* v, const char* what) {
+      if (name.empty()) throw ValueError(std::string("onnx: ") + what + " with an empty name");
+      if (!sc.names.emplace(name, v).second) throw ValueError(std::string("onnx: ") + what + " '" + name + "' is defined twice");
+    };
+    std::set<std::string> init_names;
+    for (auto& t : gp.initializer()) {
+      Tensor tensor = tensor_from_proto(t, o_, "initializer");
+      if (g.find(t.name())) throw ValueError("onnx: initializer '" + t.name() + "' is defined twice");
+      define(t.name(), g.add_initializer(t.name(), tensor), "initializer");
+      init_names.insert(t.name());
+    }
+    if (gp.sparse_initializer_size() > 0) throw NotImplementedError("onnx: sparse initializers are not supported");
+    size_t formal = 0;
+    for (auto& vi : gp.input()) {
+      if (init_names.count(vi.name())) continue;  // IR < 4: initializers listed as inputs
+      size_t idx = formal++;
+      if (depth > 0 && vi.type().value_case() == ::onnx::TypeProto::VALUE_NOT_SET && idx < input_dtypes.size()) {
+        if (vi.name().empty() || sc.names.count(vi.name()) || g.find(vi.name()))
+          throw ValueError("onnx: body input '" + vi.name() + "' is unnamed or defined twice");
+        graph::Value* v = g.add_input(vi.name(), input_dtypes[idx], {});
+        v->shape.reset();
+        define(vi.name(), v, "input");
+        continue;
+      }
+      if (!vi.type().has_tensor_type())
+        throw NotImplementedError("onnx: input '" + vi.name() + "' is not a tensor (sequences/maps are not supported)");
+      DType dt = dtype_from_onnx(vi.type().tensor_type().elem_type(), "input '" + vi.name() + "'");
+      if (vi.name().empty()) throw ValueError("onnx: graph input with an empty name");
+      if (sc.names.count(vi.name()) || g.find(vi.name())) throw ValueError("onnx: input '" + vi.name() + "' is defined twice");
+      if (depth > 0 && !vi.type().tensor_type().has_shape()) {
+        graph::Value* v = g.add_input(vi.name(), dt, {});
+        v->shape.reset();
+        define(vi.name(), v, "input");
+        continue;
+      }
+      define(vi.name(), g.add_input(vi.name(), dt, value_info_shape(vi, o_, dt)), "input");
+    }
+    GeluMatcher gelu(gp, o_);
+    std::set<int> fused;
+    int k = 0;
+    for (auto& node : gp.node()) {
+      if (fused.count(k)) {
+        ++k;
+        continue;
+      }
+      if (auto gm = gelu.match(k); gm && sc.has(gm->x) && !sc.names.count(gm->out) && sc.lookup(gm->x)) {
+        ::onnx::NodeProto fusedn;
+        fusedn.set_name(gp.node(gm->nodes.back()).name().empty() ? "gelu" : gp.node(gm->nodes.back()).name());
+        fusedn.set_op_type("Gelu");
+        fusedn.add_input(gm->x);
+        fusedn.add_output(gm->out);
+        try {
+          Ctx c(g, fusedn, opset_, sc.names, o_);
+          c.set_out(0, c.emit("gelu", {c.in(0)}));
+        } catch (...) {
+          rethrow_with("onnx: node '" + fusedn.name() + "' (Gelu pattern): ");
+        }
+        fused.insert(gm->nodes.begin(), gm->nodes.end());
+        ++k;
+        continue;
+      }
+      std::string label = node.name().empty() ? node.op_type() + "#" + std::to_string(k) : node.name();
+      std::string prefix = sinter::detail::str_cat("onnx: node '", label, "' (", node.op_type(), ", opset ", opset_, "): ");
+      ++k;
+      if (!node.domain().empty() && node.domain() != "ai.onnx")
+        throw NotImplementedError(prefix + "domain '" + node.domain() + "' is not supported");
+      const OpEntry* e = find_entry(node.op_type(), opset_);
+      if (!e) throw NotImplementedError(prefix + "op type " + node.op_type() + " is not supported at opset " + std::to_string(opset_));
+      for (int i = 0; i < node.input_size(); ++i)
+        if (!node.input(i).empty() && !sc.has(node.input(i)))
+          throw ValueError(prefix + "input '" + node.input(i) + "' is not defined by a graph input, initializer or earlier node");
+      for (int i = 0; i < node.input_size(); ++i)
+        if (!node.input(i).empty()) sc.lookup(node.input(i));  // captures from enclosing graphs
+      for (int i = 0; i < node.output_size(); ++i)
+        if (!node.output(i).empty() && sc.names.count(node.output(i)))
+          throw ValueError(prefix + "output '" + node.output(i) + "' is already defined");
+      try {
+        Ctx c(g, node, opset_, sc.names, o_);
+        c.import_subgraph = [&](const ::onnx::GraphProto& sub, const std::vector<DType>& dts) {
+          auto sg = std::make_shared<graph::Graph>(sub.name().empty() ? label + "/body" : sub.name());
+          Scope inner;
+          inner.g = sg.get();
+          inner.parent = &sc;
+          import_graph(sub, inner, depth + 1, dts);
+          return SubgraphImport{sg, inner.captured};
+        };
+        e->build(c);
+      } catch (...) {
+        rethrow_with(prefix);
+      }
+      for (int i = 0; i < node.output_size(); ++i)
+        if (!node.output(i).empty() && !sc.names.count(node.output(i))) {
+          // an optional output the importer does not produce: fine unless something reads it
+          sc.names.emplace(node.output(i), nullptr);
+        }
+    }
+    // Outputs: keep the ONNX names (a value may appear once; duplicates get a copy).
+    std::vector<graph::ValueRef> outs;
+    std::set<std::string> seen;
+    for (auto& vi : gp.output()) {
+      graph::Value* v = sc.has(vi.name()) ? sc.lookup(vi.name()) : nullptr;
+      if (!v) throw ValueError("onnx: graph output '" + vi.name() + "' is not produced by any node, input or initializer");
+      if (!seen.insert(vi.name()).second && depth == 0)
+        throw ValueError("onnx: graph output '" + vi.name() + "' is listed twice");
+      if (v->name != vi.name() || (depth > 0 && std::any_of(outs.begin(), outs.end(), [&](auto& r) { return r.value == v; }))) {
+        if (v->kind == graph::Value::Kind::NodeOutput && !g.find(vi.name()) &&
+            std::none_of(outs.begin(), outs.end(), [&](auto& r) { return r.value == v; })) {
+          g.rename(v, vi.name());
+        } else {
+          const ops::OpDef* clone = ops::Registry::get().find("clone");
+          std::string nm = vi.name();
+          for (int j = 1; g.find(nm); ++j) nm = vi.name() + "#copy" + std::to_string(j);
+          if (depth == 0 && nm != vi.name()) throw ValueError("onnx: graph output name '" + vi.name() + "' clashes with another value");
+          v = g.add_node(*clone, {v}, {}, std::vector<std::string>{nm}, nm + "/copy")->output();
+        }
+      }
+      outs.emplace_back(v);
+    }
+    g.set_outputs(std::move(outs));
+    try {
+      g.infer_shapes();
+    } catch (...) {
+      rethrow_with("onnx: ");
+    }
+  }
+
+ private:
+  int opset_;
+  const LoadOptions& o_;
+};
+
 std::unique_ptr<graph::Graph> import_model(const ::onnx::ModelProto& m, const LoadOptions& o) {
   int opset = model_opset(m);
   if (opset < 0) throw NotImplementedError("onnx: the model imports no default-domain (ai.onnx) opset");
@@ -364,107 +547,9 @@ std::unique_ptr<graph::Graph> import_model(const ::onnx::ModelProto& m, const Lo
     throw NotImplementedError(sinter::detail::str_cat("onnx: opset ", opset, " is not supported (1-17 are)"));
   const auto& gp = m.graph();
   auto g = std::make_unique<graph::Graph>(gp.name().empty() ? "onnx" : gp.name());
-  std::map<std::string, graph::Value*> names;
-  auto define = [&](const std::string& name, graph::Value* v, const char* what) {
-    if (name.empty()) throw ValueError(std::string("onnx: ") + what + " with an empty name");
-    if (!names.emplace(name, v).second) throw ValueError(std::string("onnx: ") + what + " '" + name + "' is defined twice");
-  };
-  std::set<std::string> init_names;
-  for (auto& t : gp.initializer()) {
-    Tensor tensor = tensor_from_proto(t, o, "initializer");
-    define(t.name(), g->add_initializer(t.name(), tensor), "initializer");
-    init_names.insert(t.name());
-  }
-  if (gp.sparse_initializer_size() > 0) throw NotImplementedError("onnx: sparse initializers are not supported");
-  for (auto& vi : gp.input()) {
-    if (init_names.count(vi.name())) continue;  // IR < 4: initializers listed as inputs
-    if (!vi.type().has_tensor_type())
-      throw NotImplementedError("onnx: input '" + vi.name() + "' is not a tensor (sequences/maps are not supported)");
-    DType dt = dtype_from_onnx(vi.type().tensor_type().elem_type(), "input '" + vi.name() + "'");
-    graph::Shape s = value_info_shape(vi, o, dt);
-    if (vi.name().empty()) throw ValueError("onnx: graph input with an empty name");
-    if (names.count(vi.name())) throw ValueError("onnx: input '" + vi.name() + "' is defined twice");
-    define(vi.name(), g->add_input(vi.name(), dt, s), "input");
-  }
-  GeluMatcher gelu(gp, o);
-  std::set<int> fused;
-  int k = 0;
-  for (auto& node : gp.node()) {
-    if (fused.count(k)) {
-      ++k;
-      continue;
-    }
-    if (auto gm = gelu.match(k); gm && names.count(gm->x) && !names.count(gm->out) && names[gm->x]) {
-      ::onnx::NodeProto fusedn;
-      fusedn.set_name(gp.node(gm->nodes.back()).name().empty() ? "gelu" : gp.node(gm->nodes.back()).name());
-      fusedn.set_op_type("Gelu");
-      fusedn.add_input(gm->x);
-      fusedn.add_output(gm->out);
-      try {
-        Ctx c(*g, fusedn, opset, names, o);
-        c.set_out(0, c.emit("gelu", {c.in(0)}));
-      } catch (...) {
-        rethrow_with("onnx: node '" + fusedn.name() + "' (Gelu pattern): ");
-      }
-      fused.insert(gm->nodes.begin(), gm->nodes.end());
-      ++k;
-      continue;
-    }
-    std::string label = node.name().empty() ? node.op_type() + "#" + std::to_string(k) : node.name();
-    std::string prefix = sinter::detail::str_cat("onnx: node '", label, "' (", node.op_type(), ", opset ", opset, "): ");
-    ++k;
-    if (!node.domain().empty() && node.domain() != "ai.onnx")
-      throw NotImplementedError(prefix + "domain '" + node.domain() + "' is not supported");
-    const OpEntry* e = find_entry(node.op_type(), opset);
-    if (!e) throw NotImplementedError(prefix + "op type " + node.op_type() + " is not supported at opset " + std::to_string(opset));
-    for (int i = 0; i < node.input_size(); ++i)
-      if (!node.input(i).empty() && !names.count(node.input(i)))
-        throw ValueError(prefix + "input '" + node.input(i) + "' is not defined by a graph input, initializer or earlier node");
-    for (int i = 0; i < node.output_size(); ++i)
-      if (!node.output(i).empty() && names.count(node.output(i)))
-        throw ValueError(prefix + "output '" + node.output(i) + "' is already defined");
-    try {
-      Ctx c(*g, node, opset, names, o);
-      e->build(c);
-    } catch (...) {
-      rethrow_with(prefix);
-    }
-    for (int i = 0; i < node.output_size(); ++i)
-      if (!node.output(i).empty() && !names.count(node.output(i))) {
-        // an optional output the importer does not produce: fine unless something reads it
-        names.emplace(node.output(i), nullptr);
-      }
-  }
-  // Outputs: keep the ONNX names (a value may appear once; duplicates get a copy).
-  std::vector<graph::ValueRef> outs;
-  std::set<std::string> seen;
-  for (auto& vi : gp.output()) {
-    auto it = names.find(vi.name());
-    if (it == names.end() || !it->second)
-      throw ValueError("onnx: graph output '" + vi.name() + "' is not produced by any node, input or initializer");
-    if (!seen.insert(vi.name()).second) throw ValueError("onnx: graph output '" + vi.name() + "' is listed twice");
-    graph::Value* v = it->second;
-    if (v->name != vi.name()) {
-      if (v->kind == graph::Value::Kind::NodeOutput && !g->find(vi.name()) &&
-          std::none_of(outs.begin(), outs.end(), [&](auto& r) { return r.value == v; })) {
-        g->rename(v, vi.name());
-      } else {
-        const ops::OpDef* clone = ops::Registry::get().find("clone");
-        std::string nm = vi.name();
-        if (g->find(nm)) throw ValueError("onnx: graph output name '" + nm + "' clashes with another value");
-        v = g->add_node(*clone, {v}, {}, std::vector<std::string>{nm}, nm + "/copy")->output();
-      }
-    } else if (v->kind != graph::Value::Kind::NodeOutput) {
-      // a graph input or initializer returned as is: the graph names it already
-    }
-    outs.emplace_back(v);
-  }
-  g->set_outputs(std::move(outs));
-  try {
-    g->infer_shapes();
-  } catch (...) {
-    rethrow_with("onnx: ");
-  }
+  Scope top;
+  top.g = g.get();
+  Importer(opset, o).import_graph(gp, top, 0);
   return g;
 }
 

@@ -5,6 +5,7 @@
 #include <climits>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,14 @@ std::string read_file(const std::string& path, int64_t max_bytes);
 /// Parses protobuf bytes into msg with size limits; IOError when malformed.
 void parse_message(std::string_view bytes, google::protobuf::MessageLite& msg, const std::string& what);
 
+/// A subgraph attribute (If's branches, Loop's and Scan's body) imported as a self-contained
+/// graph: values it reads from enclosing graphs become extra graph inputs after its own, and
+/// `captured` lists the enclosing values that feed them, in that order.
+struct SubgraphImport {
+  std::shared_ptr<graph::Graph> graph;
+  std::vector<graph::Value*> captured;
+};
+
 class Ctx {
  public:
   Ctx(graph::Graph& g, const ::onnx::NodeProto& node, int opset, std::map<std::string, graph::Value*>& names,
@@ -36,6 +45,15 @@ class Ctx {
   graph::Graph& g;
   const ::onnx::NodeProto& node;
   const int opset;
+  /// Imports a GraphProto attribute of this node (set by the importer).
+  /// `dtypes` gives the element types of body inputs declared without a type (in order).
+  std::function<SubgraphImport(const ::onnx::GraphProto&, const std::vector<DType>&)> import_subgraph;
+  /// The subgraph attribute `name` (ValueError when absent).
+  SubgraphImport subgraph(const char* name, const std::vector<DType>& dtypes = {});
+  /// Adds a control-flow node (If/Loop/Scan) with n_out outputs; their dtypes are the caller's
+  /// to set.
+  std::vector<graph::Value*> emit_control(const char* kind, std::vector<graph::Value*> inputs, ops::Attrs attrs,
+                                          std::vector<std::shared_ptr<graph::Graph>> bodies, size_t n_out);
 
   size_t num_inputs() const;
   bool has_in(size_t i) const { return i < static_cast<size_t>(node.input_size()) && !node.input(static_cast<int>(i)).empty(); }

@@ -278,13 +278,59 @@ TEST(GraphSession, InputErrors) {
   // Non-contiguous inputs are accepted.
   Tensor nc = randn({8, 3}).t();
   EXPECT_LE(max_diff(s.run({nc.t().t().contiguous().t().t()})[0], m.eager(nc.t().t())), 1e-6);
-  // Control flow is not executable yet: a typed error at load.
+  // An unknown control-flow kind: a typed error at load.
   Graph cf("cf");
   auto* c = cf.add_input("c", kBool, {});
   auto body = std::make_shared<Graph>("then");
   body->set_outputs({body->add_input("z", kFloat, {1})});
-  cf.set_outputs({cf.add_control_node("If", {c}, {}, {"o"}, {body, body})->output()});
+  cf.set_outputs({cf.add_control_node("Switch", {c}, {}, {"o"}, {body, body})->output()});
   expect_throws<NotImplementedError>([&] { Session bad(cf); });
+}
+
+TEST(GraphSession, ControlFlow) {
+  // If: branches read the captured x (passed as their inputs) and give x + 1 or x * 2.
+  Graph g("if");
+  auto* c = g.add_input("c", kBool, {});
+  c->shape.reset();  // any shape: the executor checks the condition
+  auto* x = g.add_input("x", kFloat, {"N"});
+  auto branch = [](const char* op, double v) {
+    auto b = std::make_shared<Graph>(op);
+    auto* bx = b->add_input("x", kFloat, {"N"});
+    b->add_initializer("k", full({}, v));
+    b->set_outputs({b->add_node(op, {bx, "k"}, {}, {"y"})->output()});
+    return b;
+  };
+  auto* node = g.add_control_node("If", {c, x, x}, {int64_t(1)}, {"o"}, {branch("add", 1), branch("mul", 2)});
+  g.set_outputs({node->output()});
+  Session s(g);
+  Tensor xv = tensor({1.f, 2.f, 3.f});
+  EXPECT_LE(max_diff(s.run({full({}, true, TensorOptions(kBool)), xv})[0], xv + 1), 0.0);
+  EXPECT_LE(max_diff(s.run({full({}, false, TensorOptions(kBool)), xv})[0], xv * 2), 0.0);
+  auto e = expect_throws<ValueError>([&] { s.run({full({2}, true, TensorOptions(kBool)), xv}); });
+  EXPECT_TRUE(contains(e, "(If)") && contains(e, "condition")) << e;
+  // Loop: acc = acc * 2 + i for M iterations; the scan output collects acc per iteration.
+  Graph l("loop");
+  auto* m = l.add_input("M", kLong, {});
+  auto* a0 = l.add_input("a0", kLong, {});
+  auto body = std::make_shared<Graph>("body");
+  auto* it = body->add_input("i", kLong, {});
+  auto* cin = body->add_input("cond", kBool, {});
+  auto* acc = body->add_input("acc", kLong, {});
+  body->add_initializer("two", full({}, int64_t(2), TensorOptions(kLong)));
+  auto* na = body->add_node("add", {body->add_node("mul", {acc, "two"})->output(), it}, {}, {"next"})->output();
+  auto* nc = body->add_node("clone", {cin}, {}, {"cond_out"})->output();
+  auto* sc = body->add_node("clone", {na}, {}, {"scan"})->output();
+  body->set_outputs({nc, na, sc});
+  auto* ln = l.add_control_node("Loop", {m, nullptr, a0}, {int64_t(1)}, {"final", "all"}, {body});
+  l.set_outputs({ln->output(0), ln->output(1)});
+  Session sl(l);
+  auto out = sl.run({full({}, int64_t(4), TensorOptions(kLong)), full({}, int64_t(1), TensorOptions(kLong))});
+  // 1 -> 2 -> 5 -> 12 -> 27
+  EXPECT_EQ(out[0].item().to_long(), 27);
+  EXPECT_LE(max_diff(out[1], tensor(std::vector<int64_t>{2, 5, 12, 27})), 0.0);
+  auto zero = sl.run({full({}, int64_t(0), TensorOptions(kLong)), full({}, int64_t(7), TensorOptions(kLong))});
+  EXPECT_EQ(zero[0].item().to_long(), 7);
+  EXPECT_EQ(zero[1].numel(), 0);
 }
 
 TEST(GraphSession, DataDependentOps) {

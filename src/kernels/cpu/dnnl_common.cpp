@@ -134,8 +134,33 @@ void* scratch(int slot, size_t bytes) {
   return s.ptr[slot];
 }
 
+void execute(const dnnl::primitive& p, std::unordered_map<int, dnnl::memory> args) {
+  // Primitives are cached and shared by every thread, so each gets its own scratchpad (user
+  // mode, see user_scratchpad()): oneDNN's library-managed one is shared by all primitives.
+  const_dnnl_primitive_desc_t pd = p.get_primitive_desc();
+#if DNNL_VERSION_MAJOR >= 3
+  const_dnnl_memory_desc_t md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+  size_t bytes = md ? dnnl_memory_desc_get_size(md) : 0;
+  if (bytes) {
+    dnnl_memory_desc_t copy = nullptr;
+    dnnl_memory_desc_clone(&copy, md);
+    args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(dnnl::memory::desc(copy), engine(), scratch(kScratchpadSlot, bytes));
+  }
+#else
+  const dnnl_memory_desc_t* md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+  size_t bytes = md ? dnnl_memory_desc_get_size(md) : 0;
+  if (bytes) args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(dnnl::memory::desc(*md), engine(), scratch(kScratchpadSlot, bytes));
+#endif
+  p.execute(stream(), args);
+}
+
+dnnl::primitive_attr user_scratchpad(dnnl::primitive_attr attr) {
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
 void reorder(const dnnl::reorder& r, const dnnl::memory& src, const dnnl::memory& dst) {
-  r.execute(stream(), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
+  execute(r, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
 }
 
 // ---- version-dependent spelling ---------------------------------------------------------------
@@ -145,7 +170,7 @@ void reorder(const dnnl::reorder& r, const dnnl::memory& src, const dnnl::memory
 dnnl::matmul::primitive_desc matmul_pd(const dnnl::memory::desc& src, const dnnl::memory::desc& wei,
                                        const dnnl::memory::desc& bias, const dnnl::memory::desc& dst,
                                        const dnnl::primitive_attr& attr) {
-  return dnnl::matmul::primitive_desc(engine(), src, wei, bias, dst, attr);
+  return dnnl::matmul::primitive_desc(engine(), src, wei, bias, dst, user_scratchpad(attr));
 }
 void set_matmul_alpha(dnnl::primitive_attr& attr, float) { attr.set_scales_mask(DNNL_ARG_WEIGHTS, 0); }
 void add_matmul_alpha_arg(std::unordered_map<int, dnnl::memory>& args, const float* alpha) {
@@ -155,17 +180,20 @@ void add_matmul_alpha_arg(std::unordered_map<int, dnnl::memory>& args, const flo
 dnnl::convolution_forward::primitive_desc conv_fwd_pd(const ConvShape& s, dnnl::prop_kind prop,
                                                      const dnnl::primitive_attr& attr) {
   return dnnl::convolution_forward::primitive_desc(engine(), prop, dnnl::algorithm::convolution_direct, s.src, s.wei,
-                                                   s.bias, s.dst, s.strides, s.dilates, s.pad_l, s.pad_r, attr);
+                                                   s.bias, s.dst, s.strides, s.dilates, s.pad_l, s.pad_r,
+                                                   user_scratchpad(attr));
 }
 dnnl::convolution_backward_data::primitive_desc conv_bwd_data_pd(const ConvShape& s,
                                                                  const dnnl::convolution_forward::primitive_desc& hint) {
   return dnnl::convolution_backward_data::primitive_desc(engine(), dnnl::algorithm::convolution_direct, s.src, s.wei,
-                                                         s.dst, s.strides, s.dilates, s.pad_l, s.pad_r, hint);
+                                                         s.dst, s.strides, s.dilates, s.pad_l, s.pad_r, hint,
+                                                         user_scratchpad({}));
 }
 dnnl::convolution_backward_weights::primitive_desc conv_bwd_weights_pd(
     const ConvShape& s, const dnnl::convolution_forward::primitive_desc& hint) {
   return dnnl::convolution_backward_weights::primitive_desc(engine(), dnnl::algorithm::convolution_direct, s.src,
-                                                            s.wei, s.dst, s.strides, s.dilates, s.pad_l, s.pad_r, hint);
+                                                            s.wei, s.dst, s.strides, s.dilates, s.pad_l, s.pad_r, hint,
+                                                            user_scratchpad({}));
 }
 
 #else
@@ -174,7 +202,7 @@ dnnl::matmul::primitive_desc matmul_pd(const dnnl::memory::desc& src, const dnnl
                                        const dnnl::memory::desc& bias, const dnnl::memory::desc& dst,
                                        const dnnl::primitive_attr& attr) {
   dnnl::matmul::desc d(src, wei, bias, dst);
-  return dnnl::matmul::primitive_desc(d, attr, engine());
+  return dnnl::matmul::primitive_desc(d, user_scratchpad(attr), engine());
 }
 void set_matmul_alpha(dnnl::primitive_attr& attr, float alpha) { attr.set_output_scales(0, {alpha}); }
 void add_matmul_alpha_arg(std::unordered_map<int, dnnl::memory>&, const float*) {}
@@ -182,19 +210,19 @@ dnnl::convolution_forward::primitive_desc conv_fwd_pd(const ConvShape& s, dnnl::
                                                      const dnnl::primitive_attr& attr) {
   dnnl::convolution_forward::desc d(prop, dnnl::algorithm::convolution_direct, s.src, s.wei, s.bias, s.dst, s.strides,
                                     s.dilates, s.pad_l, s.pad_r);
-  return dnnl::convolution_forward::primitive_desc(d, attr, engine());
+  return dnnl::convolution_forward::primitive_desc(d, user_scratchpad(attr), engine());
 }
 dnnl::convolution_backward_data::primitive_desc conv_bwd_data_pd(const ConvShape& s,
                                                                  const dnnl::convolution_forward::primitive_desc& hint) {
   dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, s.src, s.wei, s.dst, s.strides,
                                           s.dilates, s.pad_l, s.pad_r);
-  return dnnl::convolution_backward_data::primitive_desc(d, engine(), hint);
+  return dnnl::convolution_backward_data::primitive_desc(d, user_scratchpad({}), engine(), hint);
 }
 dnnl::convolution_backward_weights::primitive_desc conv_bwd_weights_pd(
     const ConvShape& s, const dnnl::convolution_forward::primitive_desc& hint) {
   dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, s.src, s.wei, s.dst, s.strides,
                                              s.dilates, s.pad_l, s.pad_r);
-  return dnnl::convolution_backward_weights::primitive_desc(d, engine(), hint);
+  return dnnl::convolution_backward_weights::primitive_desc(d, user_scratchpad({}), engine(), hint);
 }
 
 #endif

@@ -97,6 +97,13 @@ inline dnnl::memory wrap(const dnnl::memory::desc& md, void* ptr) { return dnnl:
 
 /// Runs a reorder from (src_md, src) to (dst_md, dst).
 void reorder(const dnnl::reorder& r, const dnnl::memory& src, const dnnl::memory& dst);
+/// Scratch slot of primitive scratchpads (slots 0-2 stage inputs and outputs).
+constexpr int kScratchpadSlot = 3;
+/// Runs a cached primitive on this thread's stream with this thread's scratchpad. Every
+/// primitive descriptor is made with user_scratchpad(): cached primitives are shared by all
+/// threads, and oneDNN's library-managed scratchpad is not safe to share.
+void execute(const dnnl::primitive& p, std::unordered_map<int, dnnl::memory> args);
+dnnl::primitive_attr user_scratchpad(dnnl::primitive_attr attr);
 
 // ---- oneDNN 2.x / 3.x spelling --------------------------------------------------------------
 

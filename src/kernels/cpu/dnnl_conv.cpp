@@ -299,7 +299,7 @@ bool onednn_forward(const Tensor& y, const Tensor& x, const Tensor& w, const Ten
   dnnl::memory xm = e->x.in(x.data_ptr(), 0), wm = e->w.in(w.data_ptr(), 1), ym = e->y.out(y.data_ptr(), 2);
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym}};
   if (bias.defined()) args.emplace(DNNL_ARG_BIAS, onednn::wrap(e->bias, bias.data_ptr()));
-  e->prim.execute(onednn::stream(), args);
+  onednn::execute(e->prim, args);
   e->y.finish(ym, y.data_ptr());
   return true;
 }
@@ -325,7 +325,7 @@ bool onednn_backward_data(const Tensor& dx, const Tensor& dy, const Tensor& w, c
   });
   if (!e) return false;
   dnnl::memory dym = e->dy.in(dy.data_ptr(), 0), wm = e->w.in(w.data_ptr(), 1), dxm = e->dx.out(dx.data_ptr(), 2);
-  e->prim.execute(onednn::stream(), {{DNNL_ARG_DIFF_DST, dym}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, dxm}});
+  onednn::execute(e->prim, {{DNNL_ARG_DIFF_DST, dym}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, dxm}});
   e->dx.finish(dxm, dx.data_ptr());
   return true;
 }
@@ -351,7 +351,7 @@ bool onednn_backward_weight(const Tensor& dw, const Tensor& x, const Tensor& dy,
   });
   if (!e) return false;
   dnnl::memory xm = e->x.in(x.data_ptr(), 0), dym = e->dy.in(dy.data_ptr(), 1), dwm = e->dw.out(dw.data_ptr(), 2);
-  e->prim.execute(onednn::stream(), {{DNNL_ARG_SRC, xm}, {DNNL_ARG_DIFF_DST, dym}, {DNNL_ARG_DIFF_WEIGHTS, dwm}});
+  onednn::execute(e->prim, {{DNNL_ARG_SRC, xm}, {DNNL_ARG_DIFF_DST, dym}, {DNNL_ARG_DIFF_WEIGHTS, dwm}});
   e->dw.finish(dwm, dw.data_ptr());
   return true;
 }
@@ -429,7 +429,7 @@ bool onednn_forward_fused(const Tensor& y, const Tensor& x, const Tensor& w, con
   }
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym}};
   if (bias.defined()) args.emplace(DNNL_ARG_BIAS, onednn::wrap(e->bias, bias.data_ptr()));
-  e->prim.execute(onednn::stream(), args);
+  onednn::execute(e->prim, args);
   e->y.finish(ym, y.data_ptr());
   return true;
 }

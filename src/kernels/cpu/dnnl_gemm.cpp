@@ -213,7 +213,7 @@ bool gemm_onednn(const Plan& p0, DType dtype, const Tensor& bias, double alpha, 
   if (bias.defined()) args.emplace(DNNL_ARG_BIAS, onednn::wrap(e->bias, bias.data_ptr()));
   const float alpha_f = static_cast<float>(alpha);
   if (alpha != 1) onednn::add_matmul_alpha_arg(args, &alpha_f);
-  e->prim.execute(onednn::stream(), args);
+  onednn::execute(e->prim, args);
   return true;
 }
 
