@@ -294,8 +294,20 @@ int model_opset(const ::onnx::ModelProto& m) {
   int opset = -1;
   for (auto& o : m.opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx") opset = static_cast<int>(o.version());
-  if (opset < 0) opset = m.opset_import_size() == 0 ? 1 : -1;
+  if (opset < 0 && m.opset_import_size() == 0) opset = 1;
+  // A model of other domains only (training updates): default-domain nodes, if any, read as
+  // the newest opset.
+  if (opset < 0)
+    for (auto& o : m.opset_import())
+      if (o.domain() == kTrainingDomain) opset = kMaxOpset;
   return opset;
+}
+
+std::map<std::string, int> domain_opsets(const ::onnx::ModelProto& m) {
+  std::map<std::string, int> r;
+  for (auto& o : m.opset_import())
+    if (!o.domain().empty() && o.domain() != "ai.onnx") r[o.domain()] = static_cast<int>(o.version());
+  return r;
 }
 
 // Exact GELU as exporters write it: Mul(Mul(X, Add(Erf(Div(X, sqrt 2)), 1)), 0.5).
@@ -402,7 +414,8 @@ struct Scope {
 
 class Importer {
  public:
-  Importer(int opset, const LoadOptions& o) : opset_(opset), o_(o) {}
+  Importer(int opset, std::map<std::string, int> domains, const LoadOptions& o)
+      : opset_(opset), domains_(std::move(domains)), o_(o) {}
 
   /// Imports gp's initializers, inputs, nodes and outputs into sc.g. Subgraph inputs may have
   /// no declared shape (loop-carried values); the top graph's must.
@@ -473,9 +486,20 @@ class Importer {
       std::string label = node.name().empty() ? node.op_type() + "#" + std::to_string(k) : node.name();
       std::string prefix = sinter::detail::str_cat("onnx: node '", label, "' (", node.op_type(), ", opset ", opset_, "): ");
       ++k;
-      if (!node.domain().empty() && node.domain() != "ai.onnx")
-        throw NotImplementedError(prefix + "domain '" + node.domain() + "' is not supported");
-      const OpEntry* e = find_entry(node.op_type(), opset_);
+      int node_opset = opset_;
+      const OpEntry* e = nullptr;
+      if (!node.domain().empty() && node.domain() != "ai.onnx") {
+        auto d = domains_.find(node.domain());
+        if (node.domain() != kTrainingDomain || d == domains_.end())
+          throw NotImplementedError(prefix + "domain '" + node.domain() + "' is not supported");
+        node_opset = d->second;
+        e = find_entry(node.domain() + "." + node.op_type(), node_opset);
+        if (!e)
+          throw NotImplementedError(prefix + "op type " + node.op_type() + " of domain " + node.domain() +
+                                    " is not supported at version " + std::to_string(node_opset));
+      } else {
+        e = find_entry(node.op_type(), opset_);
+      }
       if (!e) throw NotImplementedError(prefix + "op type " + node.op_type() + " is not supported at opset " + std::to_string(opset_));
       for (int i = 0; i < node.input_size(); ++i)
         if (!node.input(i).empty() && !sc.has(node.input(i)))
@@ -486,7 +510,7 @@ class Importer {
         if (!node.output(i).empty() && sc.names.count(node.output(i)))
           throw ValueError(prefix + "output '" + node.output(i) + "' is already defined");
       try {
-        Ctx c(g, node, opset_, sc.names, o_);
+        Ctx c(g, node, node_opset, sc.names, o_);
         c.import_subgraph = [&](const ::onnx::GraphProto& sub, const std::vector<DType>& dts) {
           auto sg = std::make_shared<graph::Graph>(sub.name().empty() ? label + "/body" : sub.name());
           Scope inner;
@@ -537,6 +561,7 @@ class Importer {
 
  private:
   int opset_;
+  std::map<std::string, int> domains_;
   const LoadOptions& o_;
 };
 
@@ -549,7 +574,7 @@ std::unique_ptr<graph::Graph> import_model(const ::onnx::ModelProto& m, const Lo
   auto g = std::make_unique<graph::Graph>(gp.name().empty() ? "onnx" : gp.name());
   Scope top;
   top.g = g.get();
-  Importer(opset, o).import_graph(gp, top, 0);
+  Importer(opset, domain_opsets(m), o).import_graph(gp, top, 0);
   return g;
 }
 

@@ -122,6 +122,8 @@ struct OpEntry {
 };
 /// The newest default-domain opset the importer knows.
 constexpr int kMaxOpset = 17;
+/// ONNX's training-update domain; its ops are registered as "<domain>.<op type>".
+inline constexpr const char* kTrainingDomain = "ai.onnx.preview.training";
 /// Every importer entry (from all the ops_*.cpp files).
 const std::vector<OpEntry>& op_table();
 /// Adds one source file's entries at static-init time:
