@@ -99,6 +99,7 @@ struct Session::Impl {
   std::shared_ptr<const Plan> make_plan(const ShapeKey& key) const;
   std::vector<Tensor> run_dynamic(const std::vector<Tensor>& inputs) const;
   std::vector<Tensor> run_control(const Step& step, const std::vector<Tensor>& in) const;
+  static std::vector<Tensor> run_gradient(const Node& n, const std::vector<Tensor>& in);
   std::shared_ptr<const Plan> plan_for(const ShapeKey& shapes) const {
     {
       std::shared_lock lk(plan_mu);
@@ -319,7 +320,8 @@ Session::Session(const Graph& g, SessionOptions options) : graph_(g.clone()), im
   stats_.nodes_before = G.num_nodes();
   SINTER_CHECK(!G.outputs().empty(), ValueError, "Session: graph '", G.name(), "' has no outputs");
   for (Node* n : G.nodes())
-    SINTER_CHECK(n->op != nullptr || n->kind == "If" || n->kind == "Loop" || n->kind == "Scan", NotImplementedError,
+    SINTER_CHECK(n->op != nullptr || n->kind == "If" || n->kind == "Loop" || n->kind == "Scan" || n->kind == "Gradient",
+                 NotImplementedError,
                  "Session: node '", n->name, "' (", n->kind, "): unknown control-flow node");
   if (options.fold_constants) stats_.folded = fold_constants(G);
   if (options.eliminate_dead_code) stats_.removed = eliminate_dead_code(G);
@@ -339,7 +341,7 @@ Session::Session(const Graph& g, SessionOptions options) : graph_(g.clone()), im
     // Hidden outputs: what meta gives beyond the node's outputs (batch_norm's saved stats).
     if (n->op)
       for (int k = static_cast<int>(n->outputs.size()); k < n->op->num_outputs; ++k) s.out.push_back(I.add_slot(nullptr));
-    else
+    else if (n->kind != "Gradient")  // a Gradient body runs eagerly, with autograd
       for (auto& sg : n->subgraphs) I.bodies[n].push_back(std::make_unique<Session>(*sg, options));
     I.steps.push_back(std::move(s));
   }
@@ -554,6 +556,40 @@ std::vector<Tensor> Session::Impl::run_dynamic(const std::vector<Tensor>& inputs
   return out;
 }
 
+//   Gradient: inputs [xs (attrs {count})..., other values the body reads...]; the body computes
+//         y from them and runs eagerly with autograd; the node gives d sum(y) / d xs.
+std::vector<Tensor> Session::Impl::run_gradient(const Node& n, const std::vector<Tensor>& in) {
+  const Graph& body = *n.subgraphs.at(0);
+  size_t nx = static_cast<size_t>(n.attrs().i(0));
+  AutoGradMode grad_on(true);
+  std::map<const Value*, Tensor> vals;
+  std::vector<Tensor> xs;
+  for (size_t i = 0; i < body.inputs().size(); ++i) {
+    Tensor t = in.at(i).detach();
+    if (i < nx) {
+      t = t.clone().requires_grad_(true);
+      xs.push_back(t);
+    }
+    vals[body.inputs()[i]] = t;
+  }
+  for (const Value* v : body.initializers()) vals[v] = v->constant;
+  for (const Node* b : body.topo_order()) {
+    std::vector<Tensor> bin;
+    for (const Value* v : b->inputs) bin.push_back(v ? vals.at(v) : Tensor());
+    auto attrs = resolve_attrs(*b, b->full_attrs(), bin);
+    SINTER_ASSERT(attrs.has_value(), "attribute inputs hold data during a run");
+    bin.resize(b->num_op_inputs());
+    ops::Outputs o = with_node_context(*b, [&] { return ops::dispatch(*b->op, bin, *attrs); });
+    for (size_t i = 0; i < b->outputs.size(); ++i) vals[b->outputs[i]] = o[i];
+  }
+  Tensor y = vals.at(body.outputs().at(0));
+  SINTER_CHECK(y.requires_grad(), ValueError, "node '", n.name, "' (Gradient): y does not depend on xs");
+  TensorList g = autograd::grad({y}, xs, {sinter::ones_like(y)}, std::nullopt, false, true);
+  std::vector<Tensor> r;
+  for (size_t i = 0; i < nx; ++i) r.push_back(g[i].defined() ? g[i] : sinter::zeros_like(xs[i]));
+  return r;
+}
+
 // Control flow, run node by node (the importer's conventions, see onnx/ops_control.cpp):
 //   If:   inputs [cond, then captures..., else captures...], attrs {then capture count};
 //         bodies then/else take their captures as inputs.
@@ -566,6 +602,7 @@ std::vector<Tensor> Session::Impl::run_dynamic(const std::vector<Tensor>& inputs
 //         captures...] and gives [state..., scan output slices...].
 std::vector<Tensor> Session::Impl::run_control(const Step& step, const std::vector<Tensor>& in) const {
   const Node& n = *step.node;
+  if (n.kind == "Gradient") return run_gradient(n, in);
   const auto& subs = bodies.at(step.node);
   const ops::Attrs& a = step.attrs;
   auto fail = [&](const std::string& why) {

@@ -84,6 +84,11 @@ class Ctx {
   graph::Value* emit(const char* op, std::vector<graph::Value*> inputs, ops::Attrs attrs, AttrIn attr_in) {
     return emit_n(op, std::move(inputs), std::move(attrs), std::move(attr_in))[0];
   }
+  /// The value an ONNX name stands for so far (nullptr if none).
+  graph::Value* lookup(const std::string& onnx_name) const {
+    auto it = names_.find(onnx_name);
+    return it == names_.end() ? nullptr : it->second;
+  }
   /// Whether input i is present and a constant.
   bool is_const(size_t i) const { return has_in(i) && in(i)->is_initializer(); }
   /// sizes[start:end] of v as an int64 vector: a constant when static, else a `shape` node.

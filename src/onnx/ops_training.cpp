@@ -2,6 +2,9 @@
 // (standard and Nesterov) and Adam, composed from registry ops. Inputs: learning rate R and
 // update count T (scalars), then n tensors each of X, G and the optimizer's state; outputs the
 // updated X, then the updated state tensors.
+#include <map>
+#include <set>
+
 #include "onnx/onnx_internal.h"
 
 namespace sinter::onnx::detail {
@@ -107,6 +110,83 @@ const TableRegistrar training_entries([] {
   v.push_back({d + "Adam", 1, 1, adam_build});
   return v;
 }());
+
+}  // namespace
+}  // namespace sinter::onnx::detail
+
+namespace sinter::onnx::detail {
+namespace {
+
+// Gradient(xs, y): the gradients of y (summed, seeded with ones) with respect to the values
+// xs, for the forward computation already imported. The nodes y depends on (back to xs, graph
+// inputs and constants) are copied into a body graph taking [xs..., other values read...];
+// the Session runs that body with autograd and returns d y / d xs.
+void gradient_build(Ctx& c) {
+  auto* xs_attr = c.attr("xs");
+  if (!xs_attr || xs_attr->strings_size() == 0) c.invalid("attribute 'xs' must name the inputs to differentiate");
+  std::string y_name = c.attr_s("y", "");
+  if (y_name.empty()) c.invalid("attribute 'y' must name the differentiated value");
+  std::vector<V> xs;
+  for (auto& n : xs_attr->strings()) {
+    V v = c.lookup(n);
+    if (!v) c.invalid("xs names '" + n + "', which is not defined before the Gradient node");
+    xs.push_back(v);
+  }
+  if (c.num_outputs() != xs.size()) c.invalid("needs one output per entry of xs");
+  V y = c.lookup(y_name);
+  if (!y) c.invalid("y names '" + y_name + "', which is not defined before the Gradient node");
+  // Nodes between xs and y, in order.
+  std::set<const graph::Node*> need;
+  std::vector<V> work{y};
+  std::set<V> stop(xs.begin(), xs.end());
+  while (!work.empty()) {
+    V v = work.back();
+    work.pop_back();
+    if (stop.count(v) || !v->producer || need.count(v->producer)) continue;
+    if (!v->producer->op) c.unsupported("Gradient through a control-flow node");
+    need.insert(v->producer);
+    for (V i : v->producer->inputs)
+      if (i) work.push_back(i);
+  }
+  auto body = std::make_shared<graph::Graph>("gradient_body");
+  std::map<V, V> map;
+  std::vector<V> captured;
+  for (V x : xs) map[x] = body->add_input(x->name, x->dtype, x->shape.value_or(graph::Shape{}));
+  for (V x : xs)
+    if (!x->shape) map[x]->shape.reset();
+  auto get = [&](V v) -> V {
+    if (!v) return nullptr;
+    if (auto it = map.find(v); it != map.end()) return it->second;
+    V b = v->is_constant() ? body->add_initializer(v->name, v->constant)
+                           : body->add_input(v->name, v->dtype, v->shape.value_or(graph::Shape{}));
+    if (!v->is_constant()) {
+      if (!v->shape) b->shape.reset();
+      captured.push_back(v);
+    }
+    return map[v] = b;
+  };
+  for (graph::Node* n : c.g.topo_order()) {
+    if (!need.count(n)) continue;
+    std::vector<graph::ValueRef> ins;
+    for (size_t i = 0; i < n->num_op_inputs(); ++i) ins.emplace_back(get(n->inputs[i]));
+    std::vector<std::string> outs;
+    for (V o : n->outputs) outs.push_back(o->name);
+    graph::Node* b = body->add_node(*n->op, std::move(ins), n->attrs(), outs, n->name);
+    for (size_t k = 0; k < n->attr_inputs.size(); ++k)
+      body->bind_attr_input(b, n->attr_inputs[k], get(n->inputs[n->num_op_inputs() + k]));
+    for (size_t i = 0; i < n->outputs.size(); ++i) map[n->outputs[i]] = b->outputs[i];
+  }
+  body->set_outputs({get(y)});
+  std::vector<V> ins = xs;
+  ins.insert(ins.end(), captured.begin(), captured.end());
+  auto outs = c.emit_control("Gradient", ins, {int64_t(xs.size())}, {body}, xs.size());
+  for (size_t i = 0; i < xs.size(); ++i) {
+    outs[i]->dtype = xs[i]->dtype;
+    c.set_out(i, outs[i]);
+  }
+}
+
+const TableRegistrar gradient_entries({{std::string(kTrainingDomain) + ".Gradient", 1, 1, gradient_build}});
 
 }  // namespace
 }  // namespace sinter::onnx::detail
