@@ -1150,23 +1150,41 @@ void trilu_build(Ctx& c) {
 }
 
 
-// Resize / Upsample on 4-D (N, C, H, W) input: nearest (floor, asymmetric) and linear
-// (half_pixel / pytorch_half_pixel / align_corners).
-void resize_common(Ctx& c, std::vector<double> scales, std::vector<int64_t> sizes, const std::string& mode,
-                   const std::string& coord, const std::string& nearest_mode) {
+// Resize / Upsample. Constant scales or sizes on a 4-D input with a combination PyTorch's
+// kernels compute (nearest floor asymmetric; linear half_pixel / pytorch_half_pixel /
+// align_corners) become upsample_nearest2d / upsample_bilinear2d; everything else (other
+// ranks and modes, run-time scales or sizes) is the registry op resize, with ONNX's semantics
+// on every axis and its output size computed by the graph when it is known only at run time.
+struct ResizeAttrs {
+  std::string mode, coord, nearest_mode;
+  double cubic_a = -0.75, extrapolation = 0;
+  bool exclude_outside = false;
+};
+
+/// Emits the 2-D upsample kernels when they compute this resize; false when they do not.
+bool resize_fast(Ctx& c, std::vector<double> scales, std::vector<int64_t> sizes, const ResizeAttrs& ra) {
   V x = c.in(0);
-  DimVector s = c.static_shape(x, "Resize");
-  if (s.size() != 4) c.unsupported("Resize of a " + std::to_string(s.size()) + "-D input (4-D is supported)");
+  auto sh = c.shape(x);
+  if (sh.size() != 4) return false;
+  DimVector s;
+  for (auto& d : sh) {
+    if (!d.is_static()) return false;
+    s.push_back(d.value);
+  }
+  if (ra.exclude_outside) return false;
   if (sizes.empty()) {
     if (scales.size() != 4) c.invalid("scales must have 4 entries");
-    if (scales[0] != 1 || scales[1] != 1) c.unsupported("Resize scaling batch or channels");
+    if (scales[0] != 1 || scales[1] != 1) return false;
     for (int i = 2; i < 4; ++i) {
       if (!(scales[i] > 0) || scales[i] > 1e4) c.invalid("scale out of range");
-      sizes.push_back(static_cast<int64_t>(std::floor(static_cast<double>(s[i]) * scales[i])));
+      double o = static_cast<double>(s[i]) * scales[i];
+      // align_corners maps over the unrounded output length, which the kernels do not.
+      if (ra.coord == "align_corners" && o != std::floor(o)) return false;
+      sizes.push_back(static_cast<int64_t>(std::floor(o)));
     }
   } else {
     if (sizes.size() != 4) c.invalid("sizes must have 4 entries");
-    if (sizes[0] != s[0] || sizes[1] != s[1]) c.unsupported("Resize changing batch or channels");
+    if (sizes[0] != s[0] || sizes[1] != s[1]) return false;
     for (int i = 2; i < 4; ++i) {
       if (sizes[i] <= 0 || sizes[i] > (int64_t(1) << 24)) c.invalid("size out of range");
       scales.resize(4, 1.0);
@@ -1174,20 +1192,21 @@ void resize_common(Ctx& c, std::vector<double> scales, std::vector<int64_t> size
     }
     sizes.erase(sizes.begin(), sizes.begin() + 2);
   }
+  if (sizes[0] <= 0 || sizes[1] <= 0) return false;
   DimVector out{sizes[0], sizes[1]};
-  if (mode == "nearest") {
-    if (coord != "asymmetric") c.unsupported("nearest Resize with coordinate_transformation_mode " + coord);
-    if (nearest_mode != "floor") c.unsupported("nearest Resize with nearest_mode " + nearest_mode);
+  if (ra.mode == "nearest") {
+    if (ra.coord != "asymmetric" || ra.nearest_mode != "floor") return false;
     c.set_out(0, c.emit("upsample_nearest2d", {x}, {out, scales[2], scales[3]}));
-  } else if (mode == "linear" || mode == "bilinear") {
-    bool ac = coord == "align_corners";
-    if (!ac && coord != "half_pixel" && coord != "pytorch_half_pixel")
-      c.unsupported("linear Resize with coordinate_transformation_mode " + coord);
-    if (coord == "pytorch_half_pixel" && (out[0] == 1 || out[1] == 1)) c.unsupported("pytorch_half_pixel to size 1");
-    c.set_out(0, c.emit("upsample_bilinear2d", {x}, {out, ac, scales[2], scales[3]}));
-  } else {
-    c.unsupported("Resize mode '" + mode + "'");
+    return true;
   }
+  if (ra.mode == "linear") {
+    bool ac = ra.coord == "align_corners";
+    if (!ac && ra.coord != "half_pixel" && ra.coord != "pytorch_half_pixel") return false;
+    if (ra.coord == "pytorch_half_pixel" && (out[0] == 1 || out[1] == 1)) return false;
+    c.set_out(0, c.emit("upsample_bilinear2d", {x}, {out, ac, scales[2], scales[3]}));
+    return true;
+  }
+  return false;
 }
 
 std::vector<double> double_vec(const Tensor& t) {
@@ -1195,38 +1214,111 @@ std::vector<double> double_vec(const Tensor& t) {
   const double* p = static_cast<const double*>(d.data_ptr());
   return std::vector<double>(p, p + d.numel());
 }
+std::vector<int64_t> long_vec(const Tensor& t) {
+  Tensor d = t.to(DType::Long).contiguous();
+  const int64_t* p = static_cast<const int64_t*>(d.data_ptr());
+  return std::vector<int64_t>(p, p + d.numel());
+}
+
+/// Resize of input 0 by `scales` or `sizes` (exactly one non-null), `roi` for tf_crop_and_resize.
+void resize_emit(Ctx& c, V scales, V sizes, V roi, ResizeAttrs ra) {
+  V x = c.in(0);
+  if (ra.mode == "bilinear") ra.mode = "linear";
+  if (ra.mode != "nearest" && ra.mode != "linear" && ra.mode != "cubic") c.unsupported("Resize mode '" + ra.mode + "'");
+  if ((!scales || scales->is_initializer()) && (!sizes || sizes->is_initializer()) &&
+      resize_fast(c, scales ? double_vec(scales->constant) : std::vector<double>{},
+                  sizes ? long_vec(sizes->constant) : std::vector<int64_t>{}, ra))
+    return;
+  int64_t r = c.rank(x);
+  ops::AttrValue out_size;
+  Ctx::AttrIn attr_in;
+  if (sizes) {
+    if (dyn_len(c, sizes, "sizes") != r) c.invalid("sizes must have one entry per input dim");
+    if (sizes->is_initializer()) out_size = dv(long_vec(sizes->constant));
+    else attr_in.push_back({0, as_long(c, sizes)});
+    scales = nullptr;
+  } else {
+    DimVector ss = c.static_shape(scales, "scales");
+    if (ss.size() != 1 || ss[0] != r) c.invalid("scales must have one entry per input dim");
+    if (!is_floating_point(c.dtype(scales))) c.invalid("scales must be a float tensor");
+    auto xs = c.shape(x);
+    bool stat = scales->is_initializer();
+    for (auto& d : xs) stat = stat && d.is_static();
+    if (stat) {  // output size = floor(input size * scale)
+      std::vector<double> sv = double_vec(scales->constant);
+      DimVector o;
+      for (int64_t i = 0; i < r; ++i) {
+        if (!(sv[i] > 0) || sv[i] > 1e4) c.invalid("scale out of range");
+        o.push_back(static_cast<int64_t>(std::floor(static_cast<double>(xs[i].value) * sv[i])));
+      }
+      out_size = o;
+    } else {
+      V prod = c.emit("mul", {c.emit("to_dtype", {c.shape_of(x)}, {DType::Double}),
+                              c.emit("to_dtype", {scales}, {DType::Double})});
+      attr_in.push_back({0, c.emit("to_dtype", {c.emit("floor", {prod})}, {DType::Long})});
+    }
+  }
+  if (ra.coord == "tf_crop_and_resize") {
+    if (!roi) c.invalid("tf_crop_and_resize needs roi");
+    if (!is_floating_point(c.dtype(roi))) c.invalid("roi must be a float tensor");
+  } else {
+    roi = nullptr;
+  }
+  c.set_out(0, c.emit("resize", {x, scales, roi},
+                      {out_size, ra.mode, ra.coord, ra.nearest_mode, ra.cubic_a, ra.exclude_outside, ra.extrapolation},
+                      attr_in));
+}
+
+/// An input that is present and not an empty constant (opset 11 passes empty scales beside sizes).
+V nonempty_in(Ctx& c, size_t i) {
+  if (!c.has_in(i)) return nullptr;
+  V v = c.in(i);
+  if (v->is_initializer() && v->constant.numel() == 0) return nullptr;
+  auto s = c.shape(v);
+  if (s.size() == 1 && s[0].is_static() && s[0].value == 0) return nullptr;
+  return v;
+}
 
 void resize_build(Ctx& c) {
-  std::string mode = c.attr_s("mode", "nearest");
-  std::string coord = c.opset >= 11 ? c.attr_s("coordinate_transformation_mode", "half_pixel") : "asymmetric";
-  std::string nm = c.opset >= 11 ? c.attr_s("nearest_mode", "round_prefer_floor") : "floor";
-  if (c.opset >= 13 && (c.has_attr("antialias") || c.has_attr("axes"))) c.unsupported("Resize antialias/axes");
-  std::vector<double> scales;
-  std::vector<int64_t> sizes;
-  if (c.opset < 11) {
-    scales = double_vec(c.const_in(1, "scales"));
-  } else {
-    if (c.has_in(3)) sizes = c.const_ints(3, "sizes");
-    else if (c.has_in(2)) scales = double_vec(c.const_in(2, "scales"));
-    else c.invalid("Resize needs scales or sizes");
-    if (sizes.empty() && scales.empty()) c.invalid("Resize needs non-empty scales or sizes");
+  ResizeAttrs ra;
+  ra.mode = c.attr_s("mode", "nearest");
+  ra.coord = c.opset >= 11 ? c.attr_s("coordinate_transformation_mode", "half_pixel") : "asymmetric";
+  ra.nearest_mode = c.opset >= 11 ? c.attr_s("nearest_mode", "round_prefer_floor") : "floor";
+  if (c.opset >= 11) {
+    ra.cubic_a = c.attr_f("cubic_coeff_a", -0.75);
+    ra.exclude_outside = c.attr_i("exclude_outside", 0) != 0;
+    ra.extrapolation = c.attr_f("extrapolation_value", 0.0);
   }
-  resize_common(c, scales, sizes, mode, coord, nm);
+  if (c.opset >= 13 && (c.has_attr("antialias") || c.has_attr("axes"))) c.unsupported("Resize antialias/axes");
+  if (c.opset < 11) {
+    resize_emit(c, c.in(1), nullptr, nullptr, ra);
+    return;
+  }
+  V sizes = nonempty_in(c, 3);
+  V scales = sizes ? nullptr : nonempty_in(c, 2);
+  if (!sizes && !scales) c.invalid("Resize needs non-empty scales or sizes");
+  resize_emit(c, scales, sizes, c.opt_in(1), ra);
 }
 
 void upsample_build(Ctx& c) {
-  std::string mode = c.attr_s("mode", "nearest");
+  ResizeAttrs ra;
+  ra.mode = c.attr_s("mode", "nearest");
+  ra.coord = "asymmetric";
+  ra.nearest_mode = "floor";
+  if (c.opset >= 9) {
+    resize_emit(c, c.in(1), nullptr, nullptr, ra);
+    return;
+  }
   std::vector<double> scales;
-  if (c.opset >= 9) scales = double_vec(c.const_in(1, "scales"));
-  else if (c.opset >= 7) {
+  if (c.opset >= 7) {
     auto f = c.attr_floats("scales");
     scales.assign(f.begin(), f.end());
   } else {
     scales = {1, 1, c.attr_f("height_scale", 1), c.attr_f("width_scale", 1)};
   }
-  // Upsample's linear mode is asymmetric (align_corners=False with the given scale).
-  if (mode != "nearest") c.unsupported("Upsample mode '" + mode + "'");
-  resize_common(c, scales, {}, mode, "asymmetric", "floor");
+  Tensor t = empty({static_cast<int64_t>(scales.size())}, dtype(DType::Float));
+  for (size_t i = 0; i < scales.size(); ++i) t.select(0, static_cast<int64_t>(i)).fill_(Scalar(scales[i]));
+  resize_emit(c, c.constant(t), nullptr, nullptr, ra);
 }
 
 void matmul_build(Ctx& c) { c.set_out(0, c.emit("matmul", {c.in(0), c.in(1)})); }
