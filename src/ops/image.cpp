@@ -446,9 +446,178 @@ void grid_kernel(const OpCall& c) {
   });
 }
 
+// grid_sampler_2d_backward(grad_output, input, grid; <forward attrs>) -> (grad_input, grad_grid):
+// PyTorch's formulas (the padding functions' derivatives: 0 where clipped, -1 where reflected).
+// grad_grid is zero for nearest.
+
+template <class A>
+A gs_clip_g(A v, int64_t size, A& g) {
+  if (v <= 0) { g = 0; return A(0); }
+  A mx = static_cast<A>(size - 1);
+  if (v >= mx) { g = 0; return mx; }
+  g = 1;
+  return v;
+}
+template <class A>
+A gs_reflect_g(A v, int64_t twice_low, int64_t twice_high, A& g) {
+  if (twice_low == twice_high) { g = 0; return A(0); }
+  A mn = static_cast<A>(twice_low) / 2, span = static_cast<A>(twice_high - twice_low) / 2;
+  v -= mn;
+  A mult = 1;
+  if (v < 0) { mult = -1; v = -v; }
+  A extra = std::fmod(v, span);
+  int64_t flips = static_cast<int64_t>(std::floor(v / span));
+  if (flips % 2 == 0) { g = mult; return extra + mn; }
+  g = -mult;
+  return span - extra + mn;
+}
+/// The padded source coordinate and its derivative with respect to the grid value.
+template <class A>
+A gs_source_g(A v, int64_t size, int64_t pm, bool ac, A& g) {
+  A gu = ac ? static_cast<A>(size - 1) / 2 : static_cast<A>(size) / 2;
+  v = gs_unnormalize(v, size, ac);
+  A gc = 1, gr = 1;
+  if (pm == 1) v = gs_clip_g(v, size, gc);
+  else if (pm == 2) {
+    v = ac ? gs_reflect_g(v, 0, 2 * (size - 1), gr) : gs_reflect_g(v, -1, 2 * size - 1, gr);
+    v = gs_clip_g(v, size, gc);
+  }
+  g = gu * gr * gc;
+  return v;
+}
+template <class A>
+void cubic_conv_grad(A t, A* w) {
+  const A a = A(-0.75);
+  A x = -1 - t;
+  w[0] = (-3 * a * x - 10 * a) * x - 8 * a;
+  x = -t;
+  w[1] = (-3 * (a + 2) * x - 2 * (a + 3)) * x;
+  x = 1 - t;
+  w[2] = (3 * (a + 2) * x - 2 * (a + 3)) * x;
+  x = 2 - t;
+  w[3] = (3 * a * x - 10 * a) * x + 8 * a;
+}
+
+void grid_bwd_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n) {
+  OpCall fwd{c.op, c.in.subspan(1, 2), c.attrs, c.out};
+  grid_meta(fwd, out, n);
+  SINTER_CHECK(c.in[0].sizes() == IntArrayRef(out[0].sizes), ShapeError, "grid_sampler_2d_backward: grad_output ",
+               shape_str(c.in[0].sizes()), " does not match the output ", shape_str(out[0].sizes));
+  out[0].sizes = DimVector(c.in[1].sizes());
+  out[1].sizes = DimVector(c.in[2].sizes());
+  out[0].dtype = out[1].dtype = c.in[1].dtype();
+  n = 2;
+}
+
+void grid_bwd_kernel(const OpCall& c) {
+  Tensor go = contig(c.in[0]), x = contig(c.in[1]), g = contig(c.in[2]);
+  const Tensor& gi = c.out[0];
+  const Tensor& gg = c.out[1];
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), Ho = g.size(1), Wo = g.size(2);
+  const int64_t im = c.attrs.i(0), pm = c.attrs.i(1);
+  const bool ac = c.attrs.b(2);
+  visit_float_dtype(x.dtype(), "grid_sampler_2d_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = compute_t<T>;
+    const T* xp = static_cast<const T*>(x.data_ptr());
+    const T* gp = static_cast<const T*>(g.data_ptr());
+    const T* op = static_cast<const T*>(go.data_ptr());
+    T* ggp = static_cast<T*>(gg.data_ptr());
+    // Per image: grad_input accumulates in A, so images run in parallel without races.
+    std::vector<A> acc(static_cast<size_t>(gi.numel()), A(0));
+    auto inb = [&](int64_t iy, int64_t ix) { return iy >= 0 && iy < H && ix >= 0 && ix < W; };
+    kernels::parallel_for(N, 1, [&](int64_t b, int64_t e) {
+      for (int64_t nb = b; nb < e; ++nb) {
+        const T* xb = xp + nb * C * H * W;
+        A* ab = acc.data() + nb * C * H * W;
+        for (int64_t q = 0; q < Ho * Wo; ++q) {
+          int64_t p = nb * Ho * Wo + q;
+          A gx = static_cast<A>(gp[p * 2]), gy = static_cast<A>(gp[p * 2 + 1]);
+          const T* ob = op + nb * C * Ho * Wo + q;
+          A gix = 0, giy = 0, mx = 0, my = 0;
+          if (im == 2) {
+            A ix = gs_unnormalize(gx, W, ac), iy = gs_unnormalize(gy, H, ac);
+            mx = ac ? static_cast<A>(W - 1) / 2 : static_cast<A>(W) / 2;
+            my = ac ? static_cast<A>(H - 1) / 2 : static_cast<A>(H) / 2;
+            A fx = std::floor(ix), fy = std::floor(iy);
+            A wx[4], wy[4], dx[4], dy[4];
+            cubic_conv(ix - fx, wx);
+            cubic_conv(iy - fy, wy);
+            cubic_conv_grad(ix - fx, dx);
+            cubic_conv_grad(iy - fy, dy);
+            int64_t cx[4], cy[4];
+            for (int k = 0; k < 4; ++k) {
+              A vx = gs_pad(fx - 1 + static_cast<A>(k), W, pm, ac), vy = gs_pad(fy - 1 + static_cast<A>(k), H, pm, ac);
+              cx[k] = vx >= 0 && vx < static_cast<A>(W) ? static_cast<int64_t>(vx) : -1;
+              cy[k] = vy >= 0 && vy < static_cast<A>(H) ? static_cast<int64_t>(vy) : -1;
+            }
+            for (int64_t ch = 0; ch < C; ++ch) {
+              A o = static_cast<A>(ob[ch * Ho * Wo]);
+              const T* pl = xb + ch * H * W;
+              A* al = ab + ch * H * W;
+              for (int j = 0; j < 4; ++j)
+                for (int k = 0; k < 4; ++k) {
+                  if (!inb(cy[j], cx[k])) continue;
+                  al[cy[j] * W + cx[k]] += o * wx[k] * wy[j];
+                  A v = static_cast<A>(pl[cy[j] * W + cx[k]]);
+                  gix -= v * dx[k] * wy[j] * o;
+                  giy -= v * dy[j] * wx[k] * o;
+                }
+            }
+          } else {
+            A ix = gs_source_g(gx, W, pm, ac, mx), iy = gs_source_g(gy, H, pm, ac, my);
+            if (im == 1) {
+              A rx = std::nearbyint(ix), ry = std::nearbyint(iy);
+              if (rx >= 0 && rx < W && ry >= 0 && ry < H) {
+                int64_t xi = static_cast<int64_t>(rx), yi = static_cast<int64_t>(ry);
+                for (int64_t ch = 0; ch < C; ++ch) ab[ch * H * W + yi * W + xi] += static_cast<A>(ob[ch * Ho * Wo]);
+              }
+              mx = my = 0;
+            } else if (std::fabs(ix) < A(1e9) && std::fabs(iy) < A(1e9)) {
+              A fx = std::floor(ix), fy = std::floor(iy);
+              int64_t x0 = static_cast<int64_t>(fx), y0 = static_cast<int64_t>(fy);
+              A tx = ix - fx, ty = iy - fy;
+              A wgt[4] = {(1 - tx) * (1 - ty), tx * (1 - ty), (1 - tx) * ty, tx * ty};
+              int64_t ys[4] = {y0, y0, y0 + 1, y0 + 1}, xs[4] = {x0, x0 + 1, x0, x0 + 1};
+              // d weight / d ix and d weight / d iy of nw, ne, sw, se.
+              A wdx[4] = {-(1 - ty), 1 - ty, -ty, ty}, wdy[4] = {-(1 - tx), -tx, 1 - tx, tx};
+              for (int64_t ch = 0; ch < C; ++ch) {
+                A o = static_cast<A>(ob[ch * Ho * Wo]);
+                const T* pl = xb + ch * H * W;
+                A* al = ab + ch * H * W;
+                for (int k = 0; k < 4; ++k) {
+                  if (!inb(ys[k], xs[k])) continue;
+                  al[ys[k] * W + xs[k]] += wgt[k] * o;
+                  A v = static_cast<A>(pl[ys[k] * W + xs[k]]);
+                  gix += v * wdx[k] * o;
+                  giy += v * wdy[k] * o;
+                }
+              }
+            }
+          }
+          ggp[p * 2] = T(mx * gix);
+          ggp[p * 2 + 1] = T(my * giy);
+        }
+      }
+    });
+    T* gip = static_cast<T*>(gi.data_ptr());
+    for (size_t i = 0; i < acc.size(); ++i) gip[i] = T(acc[i]);
+  });
+}
+
+extern OpDef& grid_bwd_op;
+TensorList grid_backward(BackwardCtx& c, const TensorList& g) {
+  if (!g[0].defined()) return {Tensor(), Tensor()};
+  Outputs o = call_multi(grid_bwd_op, {g[0], c.input(0), c.input(1)}, c.attrs);
+  return {c.needs(0) ? o.release(0) : Tensor(), c.needs(1) ? o.release(1) : Tensor()};
+}
+
 OpDef& grid_op = def("grid_sampler_2d").input("input").input("grid").attr("interpolation_mode", int64_t(0))
                      .attr("padding_mode", int64_t(0)).attr("align_corners", false)
-                     .set_meta(grid_meta).set_cpu(grid_kernel).set_onnx("GridSample");
+                     .set_meta(grid_meta).set_cpu(grid_kernel).set_backward(grid_backward).set_onnx("GridSample");
+OpDef& grid_bwd_op = def("grid_sampler_2d_backward").input("grad_output").input("input").input("grid").outputs(2)
+                         .attr("interpolation_mode", int64_t(0)).attr("padding_mode", int64_t(0))
+                         .attr("align_corners", false).set_meta(grid_bwd_meta).set_cpu(grid_bwd_kernel);
 
 // ================================ roi_align =================================================
 // roi_align(input (N, C, H, W), rois (R, 4) as (x1, y1, x2, y2), batch_indices (R); output_height,
