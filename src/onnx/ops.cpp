@@ -1165,12 +1165,9 @@ struct ResizeAttrs {
 bool resize_fast(Ctx& c, std::vector<double> scales, std::vector<int64_t> sizes, const ResizeAttrs& ra) {
   V x = c.in(0);
   auto sh = c.shape(x);
-  if (sh.size() != 4) return false;
-  DimVector s;
-  for (auto& d : sh) {
-    if (!d.is_static()) return false;
-    s.push_back(d.value);
-  }
+  if (sh.size() != 4 || !sh[2].is_static() || !sh[3].is_static()) return false;
+  DimVector s;  // a symbolic batch or channel count is -1: only factors of 1 keep it
+  for (auto& d : sh) s.push_back(d.is_static() ? d.value : -1);
   if (ra.exclude_outside) return false;
   if (sizes.empty()) {
     if (scales.size() != 4) c.invalid("scales must have 4 entries");
@@ -1184,7 +1181,7 @@ bool resize_fast(Ctx& c, std::vector<double> scales, std::vector<int64_t> sizes,
     }
   } else {
     if (sizes.size() != 4) c.invalid("sizes must have 4 entries");
-    if (sizes[0] != s[0] || sizes[1] != s[1]) return false;
+    if (sizes[0] != s[0] || sizes[1] != s[1] || s[0] < 0 || s[1] < 0) return false;
     for (int i = 2; i < 4; ++i) {
       if (sizes[i] <= 0 || sizes[i] > (int64_t(1) << 24)) c.invalid("size out of range");
       scales.resize(4, 1.0);

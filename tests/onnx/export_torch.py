@@ -1,8 +1,9 @@
-"""Exports two small PyTorch models to ONNX for the importer test, with inputs and torch's outputs.
+"""Exports small PyTorch models to ONNX for the importer test, with inputs and torch's outputs.
 
 usage: export_torch.py OUT_DIR
-Writes conv.onnx (a small conv net), mlp.onnx (dynamic batch) and for each model
-<name>_in_<k>.npy / <name>_out_<k>.npy pairs.
+Writes conv.onnx (a small conv net), mlp.onnx (dynamic batch), upsample.onnx (dynamic batch
+and image size: resizes to sizes computed from the input's shape and by constant factors) and
+for each model <name>_in_<k>.npy / <name>_out_<k>.npy pairs.
 """
 import sys
 
@@ -44,6 +45,24 @@ class MLP(nn.Module):
         return torch.sigmoid(self.l3(h)) * 2.0 - 0.5
 
 
+class Upsample(nn.Module):
+    """Feature-pyramid style: a coarse map brought back to the input's run-time size."""
+
+    def __init__(self):
+        super().__init__()
+        self.lat = nn.Conv2d(3, 4, 1)
+        self.down = nn.Conv2d(3, 4, 3, stride=2, padding=1)
+
+    def forward(self, x):
+        c = self.down(x)
+        size = x.shape[-2:]
+        y = self.lat(x) + nn.functional.interpolate(c, size=size, mode="nearest")
+        y = y + nn.functional.interpolate(c, size=size, mode="bilinear", align_corners=True)
+        y = y + nn.functional.interpolate(c, size=size, mode="bicubic", align_corners=False)
+        z = nn.functional.interpolate(y, scale_factor=2.0, mode="bilinear", align_corners=False)
+        return z + nn.functional.interpolate(y, scale_factor=2.0, mode="nearest")
+
+
 def export(name, model, inputs, dynamic):
     model.eval()
     for m in model.modules():
@@ -52,7 +71,8 @@ def export(name, model, inputs, dynamic):
             m.running_var.uniform_(0.5, 2.0)
     kwargs = {}
     if dynamic:
-        kwargs["dynamic_axes"] = {"x": {0: "batch"}, "y": {0: "batch"}}
+        axes = {0: "batch", 2: "h", 3: "w"} if inputs[0].dim() == 4 else {0: "batch"}
+        kwargs["dynamic_axes"] = {"x": axes, "y": axes}
     torch.onnx.export(model, inputs[0], f"{out}/{name}.onnx", input_names=["x"], output_names=["y"],
                       opset_version=13, **kwargs)
     with torch.no_grad():
@@ -63,3 +83,4 @@ def export(name, model, inputs, dynamic):
 
 export("conv", ConvNet(), [torch.randn(2, 3, 14, 14)], False)
 export("mlp", MLP(), [torch.randn(4, 20), torch.randn(7, 20)], True)
+export("upsample", Upsample(), [torch.randn(2, 3, 8, 10), torch.randn(1, 3, 7, 5)], True)

@@ -254,7 +254,7 @@ TEST(OnnxImport, PytorchExportedModels) {
     const char* name;
     int sets;
   };
-  for (Case c : {Case{"conv", 1}, Case{"mlp", 2}}) {
+  for (Case c : {Case{"conv", 1}, Case{"mlp", 2}, Case{"upsample", 2}}) {
     SCOPED_TRACE(c.name);
     auto g = sx::load((d / (std::string(c.name) + ".onnx")).string());
     if (std::string(c.name) == "mlp") {
@@ -267,6 +267,13 @@ TEST(OnnxImport, PytorchExportedModels) {
       EXPECT_EQ(gelus, 1);
       EXPECT_EQ(erfs, 0);
       EXPECT_EQ(g->inputs()[0]->shape->at(0).str(), "batch");
+    }
+    if (std::string(c.name) == "upsample") {
+      // sizes from the input's run-time shape and factors on symbolic dims: the resize op
+      int resizes = 0;
+      for (auto* n : g->nodes()) resizes += n->kind == "resize";
+      EXPECT_EQ(resizes, 5);
+      EXPECT_EQ(g->inputs()[0]->shape->at(2).str(), "h");
     }
     graph::Session s(*g);
     for (int k = 0; k < c.sets; ++k) {
