@@ -263,6 +263,11 @@ void resize_kernel(const OpCall& c) {
                     cfg.coord != Coord::TfHalfPixelForNN;
     if (!identity) axes.push_back(d);
   }
+  // Shrinking axes first: no intermediate is larger than the input or the output.
+  std::stable_sort(axes.begin(), axes.end(), [&](int64_t a, int64_t b) {
+    return static_cast<double>(os[a]) / static_cast<double>(x.size(a)) <
+           static_cast<double>(os[b]) / static_cast<double>(x.size(b));
+  });
   visit_dtype(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same_v<T, bool>) {
@@ -658,6 +663,17 @@ void roi_kernel(const OpCall& c) {
   for (int64_t i = 0; i < R; ++i)
     SINTER_CHECK(bp[i] >= 0 && bp[i] < N, IndexError, "roi_align: batch index ", bp[i], " is out of range for ", N,
                  " images");
+  if (sr == 0) {  // adaptive sampling: each box's sample count must be finite and bounded
+    Tensor rd = contig(r.to(kDouble));
+    const double* q = static_cast<const double*>(rd.data_ptr());
+    for (int64_t i = 0; i < R; ++i) {
+      double h = (q[i * 4 + 3] - q[i * 4 + 1]) * scale, w = (q[i * 4 + 2] - q[i * 4]) * scale;
+      double n = std::ceil(std::max(h, 1.0) / static_cast<double>(PH)) * std::ceil(std::max(w, 1.0) / static_cast<double>(PW));
+      SINTER_CHECK(n <= double(1 << 24), ValueError, "roi_align: box ", i, " (", q[i * 4], ", ", q[i * 4 + 1], ", ",
+                   q[i * 4 + 2], ", ", q[i * 4 + 3], ") at spatial_scale ", scale, " needs ", n,
+                   " samples per bin (more than 2^24)");
+    }
+  }
   if (y.numel() == 0) return;
   visit_float_dtype(x.dtype(), "roi_align", [&](auto tag) {
     using T = typename decltype(tag)::type;

@@ -233,6 +233,12 @@ TEST(ImageOps, RoiAlign) {
                                      ops::call(op_named("roi_align"), {ones({1, 1, 4, 4}, kFloat), ones({1, 4}, kFloat), ones({1}, kLong)});
                                    },
                                    "roi_align: batch index 1 is out of range"),
+          expect_error<ValueError>("huge box",
+                                   [] {
+                                     Tensor box = tensor(std::vector<double>{0, 0, 1e30, 1e30}).view({1, 4}).to(kFloat);
+                                     ops::call(op_named("roi_align"), {ones({1, 1, 4, 4}, kFloat), box, zeros({1}, kLong)});
+                                   },
+                                   "samples per bin (more than 2^24)"),
       };
       sinter::testing::check_record(r);
     }
