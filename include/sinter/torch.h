@@ -286,10 +286,14 @@ using sinter::outer;
 
 using sinter::adaptive_avg_pool2d;
 using sinter::avg_pool2d;
+using sinter::avg_pool3d;
 using sinter::batch_norm;
 using sinter::conv1d;
 using sinter::conv2d;
+using sinter::conv3d;
+using sinter::conv_transpose1d;
 using sinter::conv_transpose2d;
+using sinter::conv_transpose3d;
 using sinter::dropout;
 using sinter::embedding;
 using sinter::group_norm;
@@ -299,6 +303,8 @@ using sinter::linear;
 using sinter::log_softmax;
 using sinter::max_pool2d;
 using sinter::max_pool2d_with_indices;
+using sinter::max_pool3d;
+using sinter::max_pool3d_with_indices;
 using sinter::one_hot;
 using sinter::rms_norm;
 using sinter::scaled_dot_product_attention;
@@ -751,6 +757,7 @@ struct ConvFuncOptions {
 };
 using Conv1dFuncOptions = ConvFuncOptions<1>;
 using Conv2dFuncOptions = ConvFuncOptions<2>;
+using Conv3dFuncOptions = ConvFuncOptions<3>;
 
 namespace detail {
 template <size_t D, class Conv>
@@ -767,6 +774,9 @@ inline Tensor conv1d(const Tensor& input, const Tensor& weight, const Conv1dFunc
 }
 inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dFuncOptions& o = {}) {
   return detail::conv(input, weight, o, [](auto&&... a) { return sinter::conv2d(a...); });
+}
+inline Tensor conv3d(const Tensor& input, const Tensor& weight, const Conv3dFuncOptions& o = {}) {
+  return detail::conv(input, weight, o, [](auto&&... a) { return sinter::conv3d(a...); });
 }
 
 struct ConvTranspose2dFuncOptions {
@@ -793,6 +803,20 @@ inline std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, c
 using AvgPool2dFuncOptions = ::sinter::nn::AvgPool2dOptions;  // as in LibTorch
 inline Tensor avg_pool2d(const Tensor& input, const AvgPool2dFuncOptions& o) {
   return sinter::avg_pool2d(input, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad(),
+                            o.divisor_override());
+}
+
+using MaxPool3dFuncOptions = ::sinter::nn::MaxPool3dOptions;  // as in LibTorch
+inline Tensor max_pool3d(const Tensor& input, const MaxPool3dFuncOptions& o) {
+  return sinter::max_pool3d(input, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
+}
+inline std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& input, const MaxPool3dFuncOptions& o) {
+  return sinter::max_pool3d_with_indices(input, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
+}
+
+using AvgPool3dFuncOptions = ::sinter::nn::AvgPool3dOptions;  // as in LibTorch
+inline Tensor avg_pool3d(const Tensor& input, const AvgPool3dFuncOptions& o) {
+  return sinter::avg_pool3d(input, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad(),
                             o.divisor_override());
 }
 

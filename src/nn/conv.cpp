@@ -55,6 +55,14 @@ bool check_conv_input(const Tensor& input, size_t D, int64_t in_channels, const 
                " channels, expected in_channels ", in_channels);
   return batched;
 }
+/// conv1d, conv2d or conv3d by the number of spatial dims; Padding is IntArrayRef or a mode string.
+template <size_t D, class Padding>
+Tensor conv_d(const Tensor& x, const Tensor& w, const Tensor& b, IntArrayRef stride, Padding padding,
+              IntArrayRef dilation, int64_t groups) {
+  if constexpr (D == 1) return conv1d(x, w, b, stride, padding, dilation, groups);
+  else if constexpr (D == 2) return conv2d(x, w, b, stride, padding, dilation, groups);
+  else return conv3d(x, w, b, stride, padding, dilation, groups);
+}
 }  // namespace
 
 template <size_t D>
@@ -116,20 +124,11 @@ Tensor ConvNdImpl<D>::forward(const Tensor& input) {
     std::string mode = o.padding_mode().str();
     x = pad(x, pads, mode);
     const std::vector<int64_t> zero(D, 0);
-    if constexpr (D == 1)
-      y = conv1d(x, weight, bias, o.stride(), IntArrayRef(zero), o.dilation(), o.groups());
-    else
-      y = conv2d(x, weight, bias, o.stride(), IntArrayRef(zero), o.dilation(), o.groups());
+    y = conv_d<D>(x, weight, bias, o.stride(), IntArrayRef(zero), o.dilation(), o.groups());
   } else if (o.padding().is_mode()) {
-    if constexpr (D == 1)
-      y = conv1d(x, weight, bias, o.stride(), std::string_view(o.padding().mode()), o.dilation(), o.groups());
-    else
-      y = conv2d(x, weight, bias, o.stride(), std::string_view(o.padding().mode()), o.dilation(), o.groups());
+    y = conv_d<D>(x, weight, bias, o.stride(), std::string_view(o.padding().mode()), o.dilation(), o.groups());
   } else {
-    if constexpr (D == 1)
-      y = conv1d(x, weight, bias, o.stride(), IntArrayRef(o.padding().sizes()), o.dilation(), o.groups());
-    else
-      y = conv2d(x, weight, bias, o.stride(), IntArrayRef(o.padding().sizes()), o.dilation(), o.groups());
+    y = conv_d<D>(x, weight, bias, o.stride(), IntArrayRef(o.padding().sizes()), o.dilation(), o.groups());
   }
   return batched ? y : y.squeeze(0);
 }
@@ -152,6 +151,7 @@ std::string ConvNdImpl<D>::extra_repr() const {
 
 template class ConvNdImpl<1>;
 template class ConvNdImpl<2>;
+template class ConvNdImpl<3>;
 
 // ---- ConvTranspose2d ---------------------------------------------------------------------------
 

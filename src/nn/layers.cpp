@@ -12,14 +12,17 @@ namespace sinter::nn {
 namespace {
 using sinter::detail::str_cat;
 
-void check_pool_input(const Tensor& input, const std::string& name) {
-  SINTER_CHECK(input.defined() && (input.dim() == 3 || input.dim() == 4), ShapeError, name,
-               ": expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got input ",
+void check_pool_input(const Tensor& input, size_t nd, const std::string& name) {
+  const int64_t d = static_cast<int64_t>(nd);
+  SINTER_CHECK(input.defined() && (input.dim() == d + 1 || input.dim() == d + 2), ShapeError, name,
+               nd == 3 ? ": expected 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got input "
+                       : ": expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got input ",
                input.defined() ? detail::shape_str(input.sizes()) : "(undefined)");
 }
-void check_positive(const ExpandingArray<2>& a, const char* name, const char* what) {
-  SINTER_CHECK(a[0] > 0 && a[1] > 0, ValueError, name, ": ", what, " must be positive, got ",
-               detail::tuple_str(a.vec()));
+template <size_t D>
+void check_positive(const ExpandingArray<D>& a, const char* name, const char* what) {
+  for (size_t i = 0; i < D; ++i)
+    SINTER_CHECK(a[i] > 0, ValueError, name, ": ", what, " must be positive, got ", detail::tuple_str(a.vec()));
 }
 }  // namespace
 
@@ -125,55 +128,72 @@ std::string Dropout2dImpl::extra_repr() const {
 
 // ---- pooling -----------------------------------------------------------------------------------
 
-MaxPool2dImpl::MaxPool2dImpl(const MaxPool2dOptions& options_) : Module("MaxPool2d"), options(options_) {
-  check_positive(options.kernel_size(), "MaxPool2d", "kernel_size");
-  check_positive(options.stride(), "MaxPool2d", "stride");
-  check_positive(options.dilation(), "MaxPool2d", "dilation");
-  for (size_t i = 0; i < 2; ++i)
-    SINTER_CHECK(options.padding()[i] >= 0 && options.padding()[i] * 2 <= options.kernel_size()[i], ValueError,
-                 "MaxPool2d: padding ", detail::tuple_str(options.padding().vec()),
-                 " should be at most half of kernel_size ", detail::tuple_str(options.kernel_size().vec()));
+template <size_t D>
+void check_pool_window(const ExpandingArray<D>& padding, const ExpandingArray<D>& kernel_size, const char* name) {
+  for (size_t i = 0; i < D; ++i)
+    SINTER_CHECK(padding[i] >= 0 && padding[i] * 2 <= kernel_size[i], ValueError, name, ": padding ",
+                 detail::tuple_str(padding.vec()), " should be at most half of kernel_size ",
+                 detail::tuple_str(kernel_size.vec()));
 }
-Tensor MaxPool2dImpl::forward(const Tensor& input) {
-  check_pool_input(input, name());
+
+template <size_t D>
+MaxPoolNdImpl<D>::MaxPoolNdImpl(const MaxPoolOptions<D>& options_, const char* name) : Module(name), options(options_) {
+  check_positive(options.kernel_size(), name, "kernel_size");
+  check_positive(options.stride(), name, "stride");
+  check_positive(options.dilation(), name, "dilation");
+  check_pool_window(options.padding(), options.kernel_size(), name);
+}
+template <size_t D>
+Tensor MaxPoolNdImpl<D>::forward(const Tensor& input) {
+  check_pool_input(input, D, name());
   const auto& o = options;
-  return max_pool2d(input, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
+  if constexpr (D == 2) return max_pool2d(input, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
+  else return max_pool3d(input, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
-std::string MaxPool2dImpl::extra_repr() const {
+template <size_t D>
+std::string MaxPoolNdImpl<D>::extra_repr() const {
   const auto& o = options;
   return str_cat("kernel_size=", detail::py_repr(o.kernel_size()), ", stride=", detail::py_repr(o.stride()),
                  ", padding=", detail::py_repr(o.padding()), ", dilation=", detail::py_repr(o.dilation()),
                  ", ceil_mode=", detail::py_bool(o.ceil_mode()));
 }
+template class MaxPoolNdImpl<2>;
+template class MaxPoolNdImpl<3>;
 
-AvgPool2dImpl::AvgPool2dImpl(const AvgPool2dOptions& options_) : Module("AvgPool2d"), options(options_) {
-  check_positive(options.kernel_size(), "AvgPool2d", "kernel_size");
-  check_positive(options.stride(), "AvgPool2d", "stride");
-  for (size_t i = 0; i < 2; ++i)
-    SINTER_CHECK(options.padding()[i] >= 0 && options.padding()[i] * 2 <= options.kernel_size()[i], ValueError,
-                 "AvgPool2d: padding ", detail::tuple_str(options.padding().vec()),
-                 " should be at most half of kernel_size ", detail::tuple_str(options.kernel_size().vec()));
-  SINTER_CHECK(!options.divisor_override() || *options.divisor_override() != 0, ValueError,
-               "AvgPool2d: divisor_override must not be zero");
+template <size_t D>
+AvgPoolNdImpl<D>::AvgPoolNdImpl(const AvgPoolOptions<D>& options_, const char* name) : Module(name), options(options_) {
+  check_positive(options.kernel_size(), name, "kernel_size");
+  check_positive(options.stride(), name, "stride");
+  check_pool_window(options.padding(), options.kernel_size(), name);
+  SINTER_CHECK(!options.divisor_override() || *options.divisor_override() != 0, ValueError, name,
+               ": divisor_override must not be zero");
 }
-Tensor AvgPool2dImpl::forward(const Tensor& input) {
-  check_pool_input(input, name());
+template <size_t D>
+Tensor AvgPoolNdImpl<D>::forward(const Tensor& input) {
+  check_pool_input(input, D, name());
   const auto& o = options;
-  return avg_pool2d(input, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad(),
-                    o.divisor_override());
+  if constexpr (D == 2)
+    return avg_pool2d(input, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad(),
+                      o.divisor_override());
+  else
+    return avg_pool3d(input, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad(),
+                      o.divisor_override());
 }
-std::string AvgPool2dImpl::extra_repr() const {
+template <size_t D>
+std::string AvgPoolNdImpl<D>::extra_repr() const {
   const auto& o = options;
   return str_cat("kernel_size=", detail::py_repr(o.kernel_size()), ", stride=", detail::py_repr(o.stride()),
                  ", padding=", detail::py_repr(o.padding()));
 }
+template class AvgPoolNdImpl<2>;
+template class AvgPoolNdImpl<3>;
 
 AdaptiveAvgPool2dImpl::AdaptiveAvgPool2dImpl(const AdaptiveAvgPool2dOptions& options_)
     : Module("AdaptiveAvgPool2d"), options(options_) {
   check_positive(options.output_size(), "AdaptiveAvgPool2d", "output_size");
 }
 Tensor AdaptiveAvgPool2dImpl::forward(const Tensor& input) {
-  check_pool_input(input, name());
+  check_pool_input(input, 2, name());
   return adaptive_avg_pool2d(input, options.output_size());
 }
 std::string AdaptiveAvgPool2dImpl::extra_repr() const {

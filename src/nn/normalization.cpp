@@ -86,10 +86,14 @@ void BatchNorm1dImpl::check_input_dim(const Tensor& input) const {
                "BatchNorm1d: expected 2-D or 3-D input, got input ",
                input.defined() ? detail::shape_str(input.sizes()) : "(undefined)");
 }
-void BatchNorm2dImpl::check_input_dim(const Tensor& input) const {
-  SINTER_CHECK(input.defined() && input.dim() == 4, ShapeError, "BatchNorm2d: expected 4-D input, got input ",
+namespace {
+void check_rank(const Tensor& input, int64_t rank, const char* name) {
+  SINTER_CHECK(input.defined() && input.dim() == rank, ShapeError, name, ": expected ", rank, "-D input, got input ",
                input.defined() ? detail::shape_str(input.sizes()) : "(undefined)");
 }
+}  // namespace
+void BatchNorm2dImpl::check_input_dim(const Tensor& input) const { check_rank(input, 4, "BatchNorm2d"); }
+void BatchNorm3dImpl::check_input_dim(const Tensor& input) const { check_rank(input, 5, "BatchNorm3d"); }
 
 // ---- LayerNorm ---------------------------------------------------------------------------------
 

@@ -85,15 +85,6 @@ void mean_build(Ctx& c) {
 
 void identity_build(Ctx& c) { c.set_out(0, c.in(0)); }
 
-void dropout_build(Ctx& c) {
-  if (c.opset >= 12 && c.has_in(2)) {
-    Tensor t = c.const_in(2, "training_mode");
-    if (t.to(DType::Bool).item<bool>()) c.unsupported("Dropout in training mode");
-  }
-  c.set_out(0, c.in(0));
-  if (c.has_out(1)) c.unsupported("Dropout's mask output");
-}
-
 void constant_build(Ctx& c) {
   Tensor t;
   if (c.has_attr("value")) t = c.attr_t("value");
@@ -720,117 +711,6 @@ void gemm_build(Ctx& c) {
   c.set_out(0, y);
 }
 
-struct PoolGeom {
-  DimVector kernel, stride, pad_begin, pad_end, dilation;
-};
-
-// Resolves kernel/strides/pads/dilations/auto_pad for `nsp` spatial dims of input x.
-PoolGeom geometry(Ctx& c, V x, int64_t nsp, DimVector kernel) {
-  PoolGeom g;
-  g.kernel = kernel;
-  auto st = c.attr_ints("strides", std::vector<int64_t>(nsp, 1));
-  auto dl = c.attr_ints("dilations", std::vector<int64_t>(nsp, 1));
-  auto pads = c.attr_ints("pads", std::vector<int64_t>(2 * nsp, 0));
-  if (static_cast<int64_t>(st.size()) != nsp || static_cast<int64_t>(dl.size()) != nsp ||
-      static_cast<int64_t>(pads.size()) != 2 * nsp)
-    c.invalid("strides/dilations/pads do not match the " + std::to_string(nsp) + " spatial dims");
-  for (int64_t i = 0; i < nsp; ++i) {
-    if (st[i] <= 0 || dl[i] <= 0 || kernel[i] <= 0) c.invalid("strides, dilations and kernel sizes must be positive");
-    if (pads[i] < 0 || pads[i + nsp] < 0) c.invalid("negative pads");
-  }
-  std::string ap = c.attr_s("auto_pad", "NOTSET");
-  if (ap == "SAME_UPPER" || ap == "SAME_LOWER") {
-    DimVector s = c.static_shape(x, "auto_pad SAME");
-    for (int64_t i = 0; i < nsp; ++i) {
-      int64_t in = s[2 + i], out = (in + st[i] - 1) / st[i];
-      int64_t total = std::max<int64_t>(0, (out - 1) * st[i] + (kernel[i] - 1) * dl[i] + 1 - in);
-      int64_t small = total / 2, big = total - small;
-      pads[i] = ap == "SAME_UPPER" ? small : big;
-      pads[i + nsp] = ap == "SAME_UPPER" ? big : small;
-    }
-  } else if (ap == "VALID") {
-    std::fill(pads.begin(), pads.end(), 0);
-  } else if (ap != "NOTSET") {
-    c.invalid("auto_pad '" + ap + "'");
-  }
-  g.stride = dv(st);
-  g.dilation = dv(dl);
-  g.pad_begin = dv(std::vector<int64_t>(pads.begin(), pads.begin() + nsp));
-  g.pad_end = dv(std::vector<int64_t>(pads.begin() + nsp, pads.end()));
-  return g;
-}
-
-void conv_build(Ctx& c) {
-  V x = c.in(0), w = c.in(1), b = c.opt_in(2);
-  int64_t r = c.rank(x);
-  if (r != 3 && r != 4) c.unsupported("Conv over " + std::to_string(r - 2) + " spatial dims (1 and 2 are supported)");
-  int64_t nsp = r - 2;
-  DimVector ws = c.static_shape(w, "Conv weight");
-  if (static_cast<int64_t>(ws.size()) != r) c.invalid("weight rank differs from input rank");
-  auto ks = c.attr_ints("kernel_shape", std::vector<int64_t>(ws.begin() + 2, ws.end()));
-  PoolGeom g = geometry(c, x, nsp, dv(ks));
-  int64_t groups = c.attr_i("group", 1);
-  if (groups <= 0) c.invalid("group must be positive");
-  ops::Attrs at{g.stride, g.pad_begin, g.dilation, groups};
-  if (g.pad_begin != g.pad_end) at[4] = g.pad_end;
-  c.set_out(0, c.emit(nsp == 1 ? "conv1d" : "conv2d", {x, w, b}, at));
-}
-
-void conv_transpose_build(Ctx& c) {
-  V x = c.in(0), w = c.in(1), b = c.opt_in(2);
-  if (c.rank(x) != 4) c.unsupported("ConvTranspose over other than 2 spatial dims");
-  if (c.has_attr("output_shape")) c.unsupported("ConvTranspose with output_shape");
-  DimVector ws = c.static_shape(w, "ConvTranspose weight");
-  auto ks = c.attr_ints("kernel_shape", std::vector<int64_t>(ws.begin() + 2, ws.end()));
-  std::string ap = c.attr_s("auto_pad", "NOTSET");
-  if (ap != "NOTSET" && ap != "VALID") c.unsupported("ConvTranspose auto_pad " + ap);
-  auto st = c.attr_ints("strides", {1, 1}), dl = c.attr_ints("dilations", {1, 1}), pads = c.attr_ints("pads", {0, 0, 0, 0});
-  auto op = c.attr_ints("output_padding", {0, 0});
-  if (st.size() != 2 || dl.size() != 2 || pads.size() != 4 || op.size() != 2 || ks.size() != 2) c.invalid("attribute lengths");
-  if (pads[0] != pads[2] || pads[1] != pads[3]) c.unsupported("ConvTranspose with asymmetric pads");
-  int64_t groups = c.attr_i("group", 1);
-  c.set_out(0, c.emit("conv_transpose2d", {x, w, b}, {dv(st), DimVector{pads[0], pads[1]}, dv(op), groups, dv(dl)}));
-}
-
-// 1-D pooling runs as 2-D over (N, C, 1, L).
-void pool_build(Ctx& c, bool is_max) {
-  V x = c.in(0);
-  int64_t r = c.rank(x);
-  if (r != 3 && r != 4) c.unsupported("pooling over " + std::to_string(r - 2) + " spatial dims (1 and 2 are supported)");
-  if (is_max && c.has_out(1)) c.unsupported("MaxPool's Indices output");
-  int64_t nsp = r - 2;
-  auto ks = c.attr_ints("kernel_shape");
-  if (static_cast<int64_t>(ks.size()) != nsp) c.invalid("kernel_shape must have one entry per spatial dim");
-  PoolGeom g = geometry(c, x, nsp, dv(ks));
-  bool ceil = c.attr_i("ceil_mode", 0) != 0;
-  bool include_pad = c.attr_i("count_include_pad", 0) != 0;
-  if (!is_max && (g.dilation != DimVector(nsp, 1))) c.unsupported("AveragePool with dilations");
-  if (nsp == 1) {
-    x = c.emit("unsqueeze", {x}, {int64_t(2)});
-    g.kernel.insert(0, 1); g.stride.insert(0, 1); g.pad_begin.insert(0, 0); g.pad_end.insert(0, 0); g.dilation.insert(0, 1);
-  }
-  DimVector pad = g.pad_begin;
-  if (g.pad_begin != g.pad_end) {
-    // asymmetric: pad explicitly (max: -inf; average: zeros, counted only with count_include_pad)
-    if (!is_max && !include_pad) c.unsupported("AveragePool with asymmetric pads and count_include_pad=0");
-    DimVector tp{g.pad_begin[1], g.pad_end[1], g.pad_begin[0], g.pad_end[0]};
-    double v = is_max ? -std::numeric_limits<double>::infinity() : 0.0;
-    x = c.emit("pad", {x}, {tp, std::string("constant"), v});
-    pad = {0, 0};
-  }
-  for (int i = 0; i < 2; ++i)
-    if (2 * pad[i] > g.kernel[i]) c.unsupported("pads larger than half the kernel");
-  // integer max pooling runs in float (exact for 8- and 16-bit values) and casts back
-  DType in_dt = c.dtype(x);
-  bool cast = is_max && is_integral(in_dt) && element_size(in_dt) <= 2;
-  if (cast) x = c.emit("to_dtype", {x}, {DType::Float});
-  V y = is_max ? c.emit("max_pool2d", {x}, {g.kernel, g.stride, pad, g.dilation, ceil})
-               : c.emit("avg_pool2d", {x}, {g.kernel, g.stride, pad, ceil, include_pad});
-  if (cast) y = c.emit("to_dtype", {y}, {in_dt});
-  if (nsp == 1) y = c.emit("squeeze", {y}, {int64_t(2)});
-  c.set_out(0, y);
-}
-
 void global_pool_build(Ctx& c, const char* op) {
   V x = c.in(0);
   int64_t r = c.rank(x);
@@ -838,16 +718,6 @@ void global_pool_build(Ctx& c, const char* op) {
   DimVector dims;
   for (int64_t i = 2; i < r; ++i) dims.push_back(i);
   c.set_out(0, c.emit(op, {x}, {dims, true}));
-}
-
-void batch_norm_build(Ctx& c) {
-  if (c.attr_i("training_mode", 0) != 0) c.unsupported("BatchNormalization in training mode");
-  if (c.opset < 7 && c.attr_i("is_test", 1) == 0) c.unsupported("BatchNormalization with is_test=0");
-  for (size_t i = 1; i < c.num_outputs(); ++i)
-    if (c.has_out(i) && c.opset >= 9) c.unsupported("BatchNormalization's training outputs");
-  double eps = c.attr_f("epsilon", 1e-5), mom = c.attr_f("momentum", 0.9);
-  auto outs = c.emit_n("batch_norm", {c.in(0), c.in(1), c.in(2), c.in(3), c.in(4)}, {false, 1.0 - mom, eps});
-  c.set_out(0, outs[0]);
 }
 
 void instance_norm_build(Ctx& c) {
@@ -1395,13 +1265,8 @@ const TableRegistrar core_entries([] {
     // linear algebra, conv, pooling, norms
     add("MatMul", 1, kMax, matmul_build);
     add("Gemm", 1, kMax, gemm_build);
-    add("Conv", 1, kMax, conv_build);
-    add("ConvTranspose", 1, kMax, conv_transpose_build);
-    add("MaxPool", 1, kMax, [](Ctx& c) { pool_build(c, true); });
-    add("AveragePool", 1, kMax, [](Ctx& c) { pool_build(c, false); });
     add("GlobalAveragePool", 1, kMax, [](Ctx& c) { global_pool_build(c, "mean"); });
     add("GlobalMaxPool", 1, kMax, [](Ctx& c) { global_pool_build(c, "amax"); });
-    add("BatchNormalization", 1, kMax, batch_norm_build);
     add("InstanceNormalization", 1, kMax, instance_norm_build);
     add("LayerNormalization", 17, kMax, layer_norm_build);
     add("Softmax", 1, kMax, [](Ctx& c) { softmax_build(c, "softmax"); });
@@ -1422,7 +1287,6 @@ const TableRegistrar core_entries([] {
     add("CumSum", 11, kMax, cumsum_build);
     // shape and indexing
     add("Identity", 1, kMax, identity_build);
-    add("Dropout", 1, kMax, dropout_build);
     add("Constant", 1, kMax, constant_build);
     add("Shape", 1, kMax, shape_build);
     add("Size", 1, kMax, size_build);

@@ -1,4 +1,4 @@
-// Convolutions: conv1d, conv2d, conv_transpose2d, and the two gradient convolutions
+// Convolutions: conv1d/2d/3d, conv_transpose1d/2d/3d, and the two gradient convolutions
 // (conv_backward_input, conv_backward_weight) registered as ops of their own, whose backwards
 // are convolutions again, so that every order of derivative works.
 //
@@ -122,7 +122,7 @@ DimVector out_sizes(const ConvGeom& g) {
   return r;
 }
 
-// ---- conv1d / conv2d (input, weight, bias; stride, padding, dilation, groups, padding_end) ------
+// ---- conv1d / conv2d / conv3d (input, weight, bias; stride, padding, dilation, groups, padding_end) ------
 
 template <int ND>
 void conv_meta(const OpCall& c, Specs& out, size_t& n) {
@@ -275,7 +275,7 @@ TensorList bwd_weight_backward(BackwardCtx& c, const TensorList& grad) {
   return r;
 }
 
-// ---- conv_transpose2d (input, weight, bias; stride, padding, output_padding, groups, dilation) --
+// ---- conv_transpose1d/2d/3d (input, weight, bias; stride, padding, output_padding, groups, dilation) --
 
 /// The forward convolution whose backward-data this transposed convolution is: its input is the
 /// transposed convolution's output.
@@ -373,12 +373,21 @@ OpDef& conv2d_fused_op = def("conv2d_fused").input("input").input("weight").inpu
                              .attr("groups", int64_t(1)).attr("padding_end").attr("activation", std::string("none"))
                              .attr("act_min", 0.0).attr("act_max", 0.0).set_meta(conv_fused_meta)
                              .set_cpu(conv_fused_kernel<false>).set_cpu_ref(conv_fused_kernel<true>);
-OpDef& conv_transpose2d_op = def("conv_transpose2d").input("input").input("weight").input("bias")
-                                 .attr("stride", DimVector{1}).attr("padding", DimVector{0})
-                                 .attr("output_padding", DimVector{0}).attr("groups", int64_t(1))
-                                 .attr("dilation", DimVector{1}).set_meta(convt_meta<2>)
-                                 .set_cpu(convt_kernel<2, false>).set_cpu_ref(convt_kernel<2, true>)
-                                 .set_backward(convt_backward).set_onnx("ConvTranspose");
+OpDef& conv3d_op = def("conv3d").input("input").input("weight").input("bias").attr("stride", DimVector{1})
+                       .attr("padding", DimVector{0}).attr("dilation", DimVector{1}).attr("groups", int64_t(1))
+                       .attr("padding_end").set_meta(conv_meta<3>).set_cpu(conv_kernel<3, false>)
+                       .set_cpu_ref(conv_kernel<3, true>).set_backward(conv_backward).set_onnx("Conv");
+
+template <int ND>
+OpDef& def_conv_transpose(const char* name) {
+  return def(name).input("input").input("weight").input("bias").attr("stride", DimVector{1})
+      .attr("padding", DimVector{0}).attr("output_padding", DimVector{0}).attr("groups", int64_t(1))
+      .attr("dilation", DimVector{1}).set_meta(convt_meta<ND>).set_cpu(convt_kernel<ND, false>)
+      .set_cpu_ref(convt_kernel<ND, true>).set_backward(convt_backward).set_onnx("ConvTranspose");
+}
+OpDef& conv_transpose1d_op = def_conv_transpose<1>("conv_transpose1d");
+OpDef& conv_transpose2d_op = def_conv_transpose<2>("conv_transpose2d");
+OpDef& conv_transpose3d_op = def_conv_transpose<3>("conv_transpose3d");
 OpDef& conv_backward_input_op = def("conv_backward_input").input("grad_output").input("weight").attr("input_size")
                                     .attr("stride").attr("padding").attr("padding_end").attr("dilation")
                                     .attr("groups").set_meta(bwd_input_meta).set_cpu(bwd_input_kernel<false>)
@@ -391,8 +400,8 @@ OpDef& conv_backward_weight_op = def("conv_backward_weight").input("input").inpu
 namespace {
 
 Tensor conv_forward_call(const Tensor& x, const Tensor& w, const ConvGeom& g) {
-  const OpDef& op = g.nd == 1 ? conv1d_op : conv2d_op;
-  SINTER_ASSERT(g.nd == 1 || g.nd == 2, "convolution with ", g.nd, " spatial dims");
+  SINTER_ASSERT(g.nd >= 1 && g.nd <= 3, "convolution with ", g.nd, " spatial dims");
+  const OpDef& op = g.nd == 1 ? conv1d_op : g.nd == 2 ? conv2d_op : conv3d_op;
   return call(op, {x, w, Tensor()}, {g.stride, g.pad_l, g.dil, g.G, g.pad_r});
 }
 Tensor conv_input_grad(const Tensor& dy, const Tensor& w, IntArrayRef x_sizes, const ConvGeom& g) {
@@ -455,6 +464,10 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
               IntArrayRef dilation, int64_t groups) {
   return conv_nd(ops::conv2d_op, 2, input, weight, bias, stride, padding, dilation, groups);
 }
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride, IntArrayRef padding,
+              IntArrayRef dilation, int64_t groups) {
+  return conv_nd(ops::conv3d_op, 3, input, weight, bias, stride, padding, dilation, groups);
+}
 Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
               std::string_view padding, IntArrayRef dilation, int64_t groups) {
   return conv_nd_str(ops::conv1d_op, 1, input, weight, bias, stride, padding, dilation, groups);
@@ -463,11 +476,34 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
               std::string_view padding, IntArrayRef dilation, int64_t groups) {
   return conv_nd_str(ops::conv2d_op, 2, input, weight, bias, stride, padding, dilation, groups);
 }
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+              std::string_view padding, IntArrayRef dilation, int64_t groups) {
+  return conv_nd_str(ops::conv3d_op, 3, input, weight, bias, stride, padding, dilation, groups);
+}
+
+namespace {
+Tensor conv_transpose_nd(const ops::OpDef& op, int64_t nd, const Tensor& input, const Tensor& weight,
+                         const Tensor& bias, IntArrayRef stride, IntArrayRef padding, IntArrayRef output_padding,
+                         int64_t groups, IntArrayRef dilation) {
+  ops::Attrs a{DimVector(stride), DimVector(padding), DimVector(output_padding), groups, DimVector(dilation)};
+  return batched(op.name.c_str(), nd, input, [&](const Tensor& x) { return ops::call(op, {x, weight, bias}, a); });
+}
+}  // namespace
+
+Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+                        IntArrayRef padding, IntArrayRef output_padding, int64_t groups, IntArrayRef dilation) {
+  return conv_transpose_nd(ops::conv_transpose1d_op, 1, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation);
+}
 Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
                         IntArrayRef padding, IntArrayRef output_padding, int64_t groups, IntArrayRef dilation) {
-  ops::Attrs a{DimVector(stride), DimVector(padding), DimVector(output_padding), groups, DimVector(dilation)};
-  return batched("conv_transpose2d", 2, input,
-                 [&](const Tensor& x) { return ops::call(ops::conv_transpose2d_op, {x, weight, bias}, a); });
+  return conv_transpose_nd(ops::conv_transpose2d_op, 2, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation);
+}
+Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+                        IntArrayRef padding, IntArrayRef output_padding, int64_t groups, IntArrayRef dilation) {
+  return conv_transpose_nd(ops::conv_transpose3d_op, 3, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation);
 }
 
 }  // namespace sinter

@@ -54,6 +54,20 @@ TEST(NNLayers, Conv2d) {
   expect_module_matches(*psame, "nn.Conv2d(2, 2, 4, padding='same', padding_mode='circular')", {rnd({1, 2, 6, 6})});
 }
 
+TEST(NNLayers, Conv3d) {
+  manual_seed(6);
+  nn::Conv3d c(nn::Conv3dOptions(2, 4, 3).padding(1));
+  expect_module_matches(*c, "nn.Conv3d(2, 4, 3, padding=1)", {rnd({2, 2, 5, 4, 6})});
+  nn::Conv3d g(nn::Conv3dOptions(4, 6, {3, 2, 2}).stride({2, 1, 1}).dilation({1, 2, 1}).groups(2).bias(false));
+  expect_module_matches(*g, "nn.Conv3d(4, 6, (3, 2, 2), stride=(2, 1, 1), dilation=(1, 2, 1), groups=2, bias=False)",
+                        {rnd({1, 4, 6, 5, 4})});
+  nn::Conv3d same(nn::Conv3dOptions(2, 3, {2, 3, 4}).padding("same").padding_mode("replicate"));
+  expect_module_matches(*same, "nn.Conv3d(2, 3, (2, 3, 4), padding='same', padding_mode='replicate')",
+                        {rnd({1, 2, 4, 5, 6})});
+  // Unbatched (C, D, H, W) input.
+  expect_module_matches(*c, "nn.Conv3d(2, 4, 3, padding=1)", {rnd({2, 3, 4, 4})});
+}
+
 TEST(NNLayers, ConvTranspose2d) {
   manual_seed(4);
   nn::ConvTranspose2d t(nn::ConvTranspose2dOptions(4, 2, 3).stride(2).padding(1).output_padding(1));
@@ -214,6 +228,24 @@ TEST(NNLayers, Pooling) {
   expect_module_matches(*nn::AdaptiveAvgPool2d(nn::AdaptiveAvgPool2dOptions({3, 2})), "nn.AdaptiveAvgPool2d((3, 2))",
                         {randn({2, 3, 7, 5})});
   expect_module_matches(*nn::AdaptiveAvgPool2d(1), "nn.AdaptiveAvgPool2d(1)", {randn({3, 7, 5})});
+  Tensor v = randn({2, 2, 7, 6, 5});
+  expect_module_matches(*nn::MaxPool3d(nn::MaxPool3dOptions(3).stride(2).padding(1).ceil_mode(true)),
+                        "nn.MaxPool3d(3, stride=2, padding=1, ceil_mode=True)", {v});
+  expect_module_matches(*nn::MaxPool3d(nn::MaxPool3dOptions({2, 3, 2}).dilation({1, 1, 2})),
+                        "nn.MaxPool3d((2, 3, 2), dilation=(1, 1, 2))", {v});
+  expect_module_matches(*nn::AvgPool3d(nn::AvgPool3dOptions(3).stride(2).padding(1).count_include_pad(false)),
+                        "nn.AvgPool3d(3, stride=2, padding=1, count_include_pad=False)", {v});
+  expect_module_matches(*nn::AvgPool3d(nn::AvgPool3dOptions({2, 2, 3}).ceil_mode(true)),
+                        "nn.AvgPool3d((2, 2, 3), ceil_mode=True)", {randn({2, 7, 6, 5})});
+}
+
+TEST(NNLayers, BatchNorm3d) {
+  manual_seed(7);
+  nn::BatchNorm3d bn(3);
+  expect_module_matches(*bn, "nn.BatchNorm3d(3)", {rnd({2, 3, 4, 3, 5})});
+  bn->eval();
+  expect_module_matches(*bn, "nn.BatchNorm3d(3)", {rnd({2, 3, 2, 3, 4})});
+  EXPECT_THROW(bn(randn({2, 3, 4, 4})), ShapeError);
 }
 
 TEST(NNLayers, ShapeModules) {

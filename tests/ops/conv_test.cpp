@@ -223,6 +223,87 @@ TEST(ConvOps, ConvTranspose2d) {
   sinter::testing::check_record(r);
 }
 
+TEST(ConvOps, Conv3d) {
+  std::vector<ConvCase> cases = {
+      {"plain", "", [](auto& x, auto& w, auto& b) { return conv3d(x, w, b); },
+       {{1, 2, 3, 4, 3}, {2, 2, 2, 2, 2}, {2}}, {{2, 3, 6, 7, 5}, {4, 3, 3, 3, 2}, {4}}},
+      {"per-dim stride, padding, dilation", "stride=(1, 2, 1), padding=(1, 0, 2), dilation=(2, 1, 1)",
+       [](auto& x, auto& w, auto& b) { return conv3d(x, w, b, {1, 2, 1}, {1, 0, 2}, {2, 1, 1}); },
+       {{1, 1, 4, 4, 3}, {2, 1, 2, 2, 2}, {2}}, {{2, 2, 6, 7, 5}, {3, 2, 3, 2, 3}, {3}}},
+      {"groups 2, no bias, stride 2", "stride=2, groups=2",
+       [](auto& x, auto& w, auto& b) { return conv3d(x, w, b, 2, 0, 1, 2); },
+       {{1, 4, 3, 3, 3}, {2, 2, 2, 2, 2}, {}}, {{2, 4, 7, 6, 7}, {6, 2, 3, 3, 3}, {}}},
+      {"padding 'same', even kernel", "padding='same'", [](auto& x, auto& w, auto& b) { return conv3d(x, w, b, 1, "same"); },
+       {{1, 2, 3, 3, 3}, {2, 2, 2, 3, 2}, {2}}, {{2, 3, 5, 6, 4}, {4, 3, 4, 3, 2}, {4}}},
+      {"unbatched", "padding=1", [](auto& x, auto& w, auto& b) { return conv3d(x, w, b, 1, 1); },
+       {{2, 3, 3, 3}, {2, 2, 3, 3, 3}, {2}}, {{3, 5, 4, 6}, {4, 3, 3, 3, 3}, {4}}},
+      {"larger (blocked layouts)", "padding=1", [](auto& x, auto& w, auto& b) { return conv3d(x, w, b, 1, 1); },
+       {{1, 2, 2, 2, 2}, {2, 2, 3, 3, 3}, {2}}, {{2, 16, 6, 6, 6}, {16, 16, 3, 3, 3}, {16}}},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) check_conv("conv3d", "F.conv3d", cases[i], /*gradgrad=*/i < 2);
+
+  OpRecord r;
+  r.ops = {"conv3d"};
+  r.torch = "F.conv3d(a0, a1)";
+  r.fn = [](const TensorList& x) { return TensorList{conv3d(x[0], x[1])}; };
+  r.samples = [](DType d) { return std::vector<OpSample>{{{mk({1, 2, 3, 3, 3}, d), mk({1, 2, 2, 2, 2}, d)}, "plain"}}; };
+  r.grad_inputs = {};
+  r.errors = {
+      expect_error<ShapeError>("rank", [] { conv3d(fl({3, 5, 5}), fl({8, 3, 3, 3, 3})); },
+                               "conv3d: expected 4-D (unbatched) or 5-D (batched) input, but got input of size (3, 5, 5)"),
+      expect_error<ShapeError>("channels", [] { conv3d(fl({1, 3, 5, 5, 5}), fl({8, 4, 3, 3, 3})); },
+                               "conv3d: given groups=1, weight of size (8, 4, 3, 3, 3), expected input (1, 3, 5, 5, 5) to have 4 channels"),
+      expect_error<ValueError>("stride list length", [] { conv3d(fl({1, 4, 5, 5, 5}), fl({8, 4, 3, 3, 3}), {}, {1, 2}); },
+                               "conv3d: expected stride to be a single integer value or a list of 3 values"),
+      expect_error<ShapeError>("kernel too large", [] { conv3d(fl({1, 4, 2, 5, 5}), fl({8, 4, 3, 3, 3})); },
+                               "conv3d: calculated padded input size per channel (2, 5, 5) is smaller than the (dilated) kernel size (3, 3, 3)"),
+  };
+  sinter::testing::check_record(r);
+}
+
+TEST(ConvOps, ConvTranspose1dAnd3d) {
+  std::vector<ConvCase> c1 = {
+      {"plain", "", [](auto& x, auto& w, auto& b) { return conv_transpose1d(x, w, b); },
+       {{1, 2, 4}, {2, 3, 3}, {3}}, {{2, 4, 9}, {4, 3, 3}, {3}}},
+      {"stride 2, padding 1, output_padding 1, dilation 2, groups 2",
+       "stride=2, padding=1, output_padding=1, dilation=2, groups=2",
+       [](auto& x, auto& w, auto& b) { return conv_transpose1d(x, w, b, 2, 1, 1, 2, 2); },
+       {{1, 2, 4}, {2, 2, 3}, {4}}, {{2, 4, 8}, {4, 3, 3}, {6}}},
+      {"unbatched", "stride=3", [](auto& x, auto& w, auto& b) { return conv_transpose1d(x, w, b, 3); },
+       {{2, 4}, {2, 2, 2}, {2}}, {{4, 7}, {4, 3, 3}, {3}}},
+  };
+  for (size_t i = 0; i < c1.size(); ++i)
+    check_conv("conv_transpose1d", "F.conv_transpose1d", c1[i], /*gradgrad=*/i == 1);
+  std::vector<ConvCase> c3 = {
+      {"plain", "", [](auto& x, auto& w, auto& b) { return conv_transpose3d(x, w, b); },
+       {{1, 2, 2, 3, 2}, {2, 2, 2, 2, 2}, {2}}, {{2, 4, 4, 5, 3}, {4, 3, 3, 3, 2}, {3}}},
+      {"per-dim stride, padding, output_padding; dilation; groups",
+       "stride=(2, 1, 3), padding=(1, 0, 1), output_padding=(1, 0, 2), dilation=(1, 2, 1), groups=2",
+       [](auto& x, auto& w, auto& b) { return conv_transpose3d(x, w, b, {2, 1, 3}, {1, 0, 1}, {1, 0, 2}, 2, {1, 2, 1}); },
+       {{1, 2, 2, 2, 2}, {2, 1, 2, 2, 2}, {2}}, {{2, 4, 4, 3, 3}, {4, 2, 3, 2, 3}, {4}}},
+      {"unbatched, no bias", "stride=2", [](auto& x, auto& w, auto& b) { return conv_transpose3d(x, w, b, 2); },
+       {{2, 2, 2, 2}, {2, 2, 2, 2, 2}, {}}, {{4, 3, 4, 3}, {4, 3, 3, 3, 3}, {}}},
+  };
+  for (size_t i = 0; i < c3.size(); ++i)
+    check_conv("conv_transpose3d", "F.conv_transpose3d", c3[i], /*gradgrad=*/i == 1);
+
+  OpRecord r;
+  r.ops = {"conv_transpose3d"};
+  r.torch = "F.conv_transpose3d(a0, a1)";
+  r.fn = [](const TensorList& x) { return TensorList{conv_transpose3d(x[0], x[1])}; };
+  r.samples = [](DType d) { return std::vector<OpSample>{{{mk({1, 2, 2, 2, 2}, d), mk({2, 1, 2, 2, 2}, d)}, "plain"}}; };
+  r.grad_inputs = {};
+  r.errors = {
+      expect_error<ShapeError>("rank", [] { conv_transpose3d(fl({4, 5, 5}), fl({4, 3, 3, 3, 3})); },
+                               "conv_transpose3d: expected 4-D (unbatched) or 5-D (batched) input"),
+      expect_error<ValueError>("output_padding", [] { conv_transpose3d(fl({1, 4, 5, 5, 5}), fl({4, 3, 3, 3, 3}), {}, 2, 0, 2); },
+                               "conv_transpose3d: output padding must be smaller than either stride or dilation"),
+      expect_error<ShapeError>("weight rank", [] { conv_transpose1d(fl({1, 4, 5}), fl({4, 3, 3, 3})); },
+                               "conv_transpose1d: expected weight to be 3-D"),
+  };
+  sinter::testing::check_record(r);
+}
+
 // The gradient convolutions are ops of their own (their backwards make conv double backward
 // work); they are checked directly against torch.nn.grad and by gradcheck.
 namespace {
@@ -236,14 +317,16 @@ std::vector<GradCase> grad_cases() {
   return {{{1, 2, 4, 4}, {3, 2, 2, 2}, 1, 0, 1, 1},
           {{2, 4, 7, 6}, {4, 2, 3, 3}, 2, 1, 1, 2},
           {{1, 2, 8, 8}, {2, 2, 3, 3}, 1, 2, 2, 1},
-          {{1, 2, 9}, {2, 2, 3}, 2, 1, 1, 1}};
+          {{1, 2, 9}, {2, 2, 3}, 2, 1, 1, 1},
+          {{1, 4, 4, 5, 4}, {2, 2, 2, 3, 2}, 2, 1, 1, 2}};
 }
 
 DimVector forward_out_shape(const GradCase& cs) {
   NoGradGuard g;
   Tensor x = zeros(cs.x, kDouble), w = zeros(cs.w, kDouble);
-  Tensor y = cs.x.size() == 3 ? conv1d(x, w, {}, cs.stride, cs.padding, cs.dilation, cs.groups)
-                              : conv2d(x, w, {}, cs.stride, cs.padding, cs.dilation, cs.groups);
+  Tensor y = cs.x.size() == 3   ? conv1d(x, w, {}, cs.stride, cs.padding, cs.dilation, cs.groups)
+              : cs.x.size() == 4 ? conv2d(x, w, {}, cs.stride, cs.padding, cs.dilation, cs.groups)
+                                 : conv3d(x, w, {}, cs.stride, cs.padding, cs.dilation, cs.groups);
   return DimVector(y.sizes());
 }
 
@@ -261,7 +344,7 @@ std::string torch_kwargs(const GradCase& cs) {
 
 TEST(ConvOps, BackwardInput) {
   for (const GradCase& cs : grad_cases()) {
-    std::string sp = cs.x.size() == 3 ? "1d" : "2d";
+    std::string sp = std::to_string(cs.x.size() - 2) + "d";
     OpRecord r;
     r.ops = {"conv_backward_input"};
     r.torch = "torch.nn.grad.conv" + sp + "_input(" + shape_str(cs.x) + ", a1, a0" + torch_kwargs(cs);
@@ -293,7 +376,7 @@ TEST(ConvOps, BackwardInput) {
 
 TEST(ConvOps, BackwardWeight) {
   for (const GradCase& cs : grad_cases()) {
-    std::string sp = cs.x.size() == 3 ? "1d" : "2d";
+    std::string sp = std::to_string(cs.x.size() - 2) + "d";
     OpRecord r;
     r.ops = {"conv_backward_weight"};
     r.torch = "torch.nn.grad.conv" + sp + "_weight(a0, " + shape_str(cs.w) + ", a1" + torch_kwargs(cs);

@@ -1,4 +1,4 @@
-// Convolutions: Conv1d, Conv2d, ConvTranspose2d (PyTorch's initialisation and repr).
+// Convolutions: Conv1d, Conv2d, Conv3d, ConvTranspose2d (PyTorch's initialisation and repr).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -8,7 +8,7 @@
 
 namespace sinter::nn {
 
-/// Options of Conv1d/Conv2d: `Conv2dOptions(in, out, 3).stride(2).padding(1)`; padding may be
+/// Options of Conv1d/Conv2d/Conv3d: `Conv2dOptions(in, out, 3).stride(2).padding(1)`; padding may be
 /// "same"/"valid" (torch::kSame / torch::kValid); padding_mode "zeros" (default), "reflect",
 /// "replicate" or "circular".
 template <size_t D>
@@ -27,6 +27,7 @@ struct ConvOptions {
 };
 using Conv1dOptions = ConvOptions<1>;
 using Conv2dOptions = ConvOptions<2>;
+using Conv3dOptions = ConvOptions<3>;
 
 template <size_t D>
 class ConvNdImpl : public Module {
@@ -57,6 +58,14 @@ class Conv2dImpl : public ConvNdImpl<2> {
   explicit Conv2dImpl(const Conv2dOptions& options) : ConvNdImpl<2>(options, "Conv2d") {}
 };
 SINTER_MODULE(Conv2d);
+
+class Conv3dImpl : public ConvNdImpl<3> {
+ public:
+  Conv3dImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<3> kernel_size)
+      : Conv3dImpl(Conv3dOptions(in_channels, out_channels, kernel_size)) {}
+  explicit Conv3dImpl(const Conv3dOptions& options) : ConvNdImpl<3>(options, "Conv3d") {}
+};
+SINTER_MODULE(Conv3d);
 
 template <size_t D>
 struct ConvTransposeOptions {

@@ -1,4 +1,4 @@
-// Normalisation layers: BatchNorm1d/2d, LayerNorm, GroupNorm, RMSNorm.
+// Normalisation layers: BatchNorm1d/2d/3d, LayerNorm, GroupNorm, RMSNorm.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -21,6 +21,7 @@ struct BatchNormOptions {
 };
 using BatchNorm1dOptions = BatchNormOptions;
 using BatchNorm2dOptions = BatchNormOptions;
+using BatchNorm3dOptions = BatchNormOptions;
 
 /// Training: normalises with the batch's statistics and (when track_running_stats) updates
 /// running_mean/running_var with momentum and counts num_batches_tracked. Eval: uses the running
@@ -61,6 +62,16 @@ class BatchNorm2dImpl : public BatchNormImplBase {
   void check_input_dim(const Tensor& input) const override;
 };
 SINTER_MODULE(BatchNorm2d);
+
+class BatchNorm3dImpl : public BatchNormImplBase {
+ public:
+  explicit BatchNorm3dImpl(int64_t num_features) : BatchNorm3dImpl(BatchNormOptions(num_features)) {}
+  explicit BatchNorm3dImpl(const BatchNormOptions& options) : BatchNormImplBase(options, "BatchNorm3d") {}
+
+ protected:
+  void check_input_dim(const Tensor& input) const override;
+};
+SINTER_MODULE(BatchNorm3d);
 
 struct LayerNormOptions {
   LayerNormOptions(std::vector<int64_t> normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}
