@@ -1,5 +1,5 @@
 // Importer entries for the convolution, pooling and normalisation families over 1 to 3 spatial
-// dims: Conv, ConvTranspose, MaxPool (with Indices), AveragePool, MaxUnpool, LRN,
+// dims: Conv, ConvInteger, QLinearConv, ConvTranspose, MaxPool (with Indices), AveragePool, MaxUnpool, LRN,
 // BatchNormalization (inference and training mode) and Dropout (with its mask). What the
 // registry ops do not cover directly (asymmetric or oversized pads, transposed-convolution
 // output shapes, ONNX's flattened argmax indices) is composed here from registry ops.
@@ -79,8 +79,8 @@ PoolGeom geometry(Ctx& c, V x, int64_t nsp, DimVector kernel) {
 
 // ---- Conv / ConvTranspose ----------------------------------------------------------------------
 
-void conv_build(Ctx& c) {
-  V x = c.in(0), w = c.in(1), b = c.opt_in(2);
+/// conv1d/2d/3d of x and w (b optional) with the node's Conv attributes.
+V emit_conv(Ctx& c, V x, V w, V b) {
   int64_t r = c.rank(x);
   check_spatial(c, r, "Conv");
   int64_t nsp = r - 2;
@@ -92,7 +92,51 @@ void conv_build(Ctx& c) {
   if (groups <= 0) c.invalid("group must be positive");
   ops::Attrs at{g.stride, g.pad_begin, g.dilation, groups};
   if (g.pad_begin != g.pad_end) at[4] = g.pad_end;
-  c.set_out(0, c.emit(nd_name("conv", nsp).c_str(), {x, w, b}, at));
+  return c.emit(nd_name("conv", nsp).c_str(), {x, w, b}, at);
+}
+
+void conv_build(Ctx& c) { c.set_out(0, emit_conv(c, c.in(0), c.in(1), c.opt_in(2))); }
+
+/// A 1-D per-channel tensor shaped to broadcast over (N, C, *spatial) of rank r.
+V per_channel(Ctx& c, V t, int64_t r) {
+  if (c.rank(t) == 0) return t;
+  DimVector s{-1};
+  for (int64_t i = 2; i < r; ++i) s.push_back(1);
+  return reshape(c, t, s);
+}
+
+/// t - zero_point in int64 (zp absent: 0); per_ch: the zero point may be one per output channel.
+V minus_zero_point(Ctx& c, V t, V zp, bool per_ch) {
+  V l = c.emit("to_dtype", {t}, {DType::Long});
+  if (!zp) return l;
+  V z = c.emit("to_dtype", {zp}, {DType::Long});
+  if (per_ch) z = per_channel(c, z, c.rank(t));
+  return c.emit("sub", {l, z});
+}
+
+// ConvInteger: the convolution of (x - x_zero_point) and (w - w_zero_point), exact in int64, as int32.
+void conv_integer_build(Ctx& c) {
+  V acc = emit_conv(c, minus_zero_point(c, c.in(0), c.opt_in(2), false), minus_zero_point(c, c.in(1), c.opt_in(3), true),
+                    nullptr);
+  c.set_out(0, c.emit("to_dtype", {acc}, {DType::Int}));
+}
+
+// QLinearConv: the integer convolution plus the int32 bias, scaled by x_scale * w_scale / y_scale
+// (in float64), rounded half to even, shifted by y_zero_point and saturated to its type.
+void qlinear_conv_build(Ctx& c) {
+  V x = c.in(0), w = c.in(3);
+  int64_t r = c.rank(x);
+  V acc = emit_conv(c, minus_zero_point(c, x, c.in(2), false), minus_zero_point(c, w, c.in(5), true), nullptr);
+  if (c.has_in(8)) acc = c.emit("add", {acc, per_channel(c, c.emit("to_dtype", {c.in(8)}, {DType::Long}), r)});
+  auto dbl = [&](V t) { return c.emit("to_dtype", {t}, {DType::Double}); };
+  V scale = c.emit("div", {c.emit("mul", {dbl(c.in(1)), per_channel(c, dbl(c.in(4)), r)}), dbl(c.in(6))});
+  V y = c.emit("round", {c.emit("mul", {dbl(acc), scale})});
+  y = c.emit("add", {y, dbl(c.in(7))});
+  DType out = c.dtype(c.in(7));
+  if (out != DType::Byte && out != DType::Char) c.unsupported("QLinearConv output other than uint8/int8");
+  bool u8 = out == DType::Byte;
+  y = c.emit("clamp", {y}, {Scalar(u8 ? 0.0 : -128.0), Scalar(u8 ? 255.0 : 127.0)});
+  c.set_out(0, c.emit("to_dtype", {y}, {out}));
 }
 
 // The output of a transposed convolution with no padding has F = (in - 1) * s + (k - 1) * d + 1
@@ -377,6 +421,8 @@ static const TableRegistrar reg([] {
   auto add = [&](const char* op, int since, int until, BuildFn fn) { v.push_back({op, since, until, std::move(fn)}); };
   add("Conv", 1, kMax, conv_build);
   add("ConvTranspose", 1, kMax, conv_transpose_build);
+  add("ConvInteger", 10, kMax, conv_integer_build);
+  add("QLinearConv", 10, kMax, qlinear_conv_build);
   add("MaxPool", 1, kMax, [](Ctx& c) { pool_build(c, true); });
   add("AveragePool", 1, kMax, [](Ctx& c) { pool_build(c, false); });
   add("MaxUnpool", 9, kMax, max_unpool_build);
