@@ -307,8 +307,9 @@ void pool_build(Ctx& c, bool is_max) {
   if (idx) c.set_out(1, onnx_indices(c, idx, in_shape, c.attr_i("storage_order", 0)));
 }
 
-// MaxUnpool(X, I[, output_shape]): zeros of the output shape with X scattered to the flat
-// positions I (ONNX's indices over the whole output tensor).
+// MaxUnpool(X, I[, output_shape]): zeros of the default output shape ((in - 1) * stride + kernel
+// - pads) with X scattered to the flat positions I (ONNX's indices over that whole tensor); a
+// given output_shape (a constant or computed at run time) then pads each spatial dim at its end.
 void max_unpool_build(Ctx& c) {
   V x = c.in(0), idx = c.in(1);
   DimVector xs = c.static_shape(x, "MaxUnpool input");
@@ -320,13 +321,7 @@ void max_unpool_build(Ctx& c) {
   auto n = static_cast<size_t>(nsp);
   if (ks.size() != n || st.size() != n || pads.size() != 2 * n) c.invalid("kernel_shape/strides/pads lengths");
   DimVector out{xs[0], xs[1]};
-  if (c.has_in(2)) {
-    auto os = c.const_ints(2, "output_shape");
-    if (os.size() != n + 2) c.invalid("output_shape must have the input's rank");
-    out = dv(os);
-  } else {
-    for (size_t i = 0; i < n; ++i) out.push_back((xs[2 + i] - 1) * st[i] + ks[i] - pads[i] - pads[i + n]);
-  }
+  for (size_t i = 0; i < n; ++i) out.push_back((xs[2 + i] - 1) * st[i] + ks[i] - pads[i] - pads[i + n]);
   int64_t total = 1;
   for (auto v : out) {
     if (v < 0) c.invalid("negative output size");
@@ -334,8 +329,30 @@ void max_unpool_build(Ctx& c) {
   }
   V zero = c.constant(zeros({total}, TensorOptions().dtype(c.dtype(x))));
   V flat_i = reshape(c, c.emit("to_dtype", {idx}, {DType::Long}), {-1});
-  V y = c.emit("scatter", {zero, flat_i, reshape(c, x, {-1})}, {int64_t(0)});
-  c.set_out(0, reshape(c, y, out));
+  V y = reshape(c, c.emit("scatter", {zero, flat_i, reshape(c, x, {-1})}, {int64_t(0)}), out);
+  if (c.has_in(2)) {
+    if (c.is_const(2)) {
+      auto os = c.const_ints(2, "output_shape");
+      if (os.size() != n + 2 || os[0] != out[0] || os[1] != out[1]) c.invalid("output_shape must have the input's rank, batch and channels");
+      DimVector lo(n, 0), hi;
+      for (size_t i = 0; i < n; ++i) {
+        if (os[2 + i] < out[2 + i]) c.invalid("output_shape smaller than the default output");
+        hi.push_back(os[2 + i] - out[2 + i]);
+      }
+      y = c.emit("pad", {y}, {pad_list(lo, hi), std::string("constant"), 0.0});
+    } else {  // run-time output_shape: the pad list (0, os[d] - out[d]) per spatial dim, last dim first
+      V diff = c.emit("sub", {c.emit("to_dtype", {c.in(2)}, {DType::Long}), c.constant(tensor(std::vector<int64_t>(out.begin(), out.end())))});
+      std::vector<V> parts;
+      V zero1 = c.constant(zeros({1}, TensorOptions().dtype(DType::Long)));
+      for (int64_t i = static_cast<int64_t>(n) + 1; i >= 2; --i) {
+        parts.push_back(zero1);
+        parts.push_back(c.emit("view", {c.element(diff, i)}, {DimVector{1}}));
+      }
+      V pl = c.emit("cat", parts, {int64_t(0)});
+      y = c.emit("pad", {y}, {DimVector{}, std::string("constant"), 0.0}, {{0, pl}});
+    }
+  }
+  c.set_out(0, y);
 }
 
 // ---- LRN ---------------------------------------------------------------------------------------
