@@ -415,17 +415,27 @@ void batch_norm_build(Ctx& c) {
   if (c.has_out(2)) c.set_out(2, blend(c.in(4), var));
 }
 
-// Inference (or a zero ratio) is the identity, and the mask all true; training with a non-zero
-// ratio draws random numbers that no other framework reproduces, so it is refused.
+// Inference (or a zero ratio) is the identity, and the mask all true. Training drops with
+// native_dropout (sinter's random stream, not numpy's: such outputs match other frameworks only
+// in distribution); a ratio or training_mode computed at run time binds its attributes then.
 void dropout_build(Ctx& c) {
-  bool training = false;
-  if (c.opset >= 12 && c.has_in(2)) training = c.const_in(2, "training_mode").to(DType::Bool).item<bool>();
-  if (training) {
-    double ratio = 0.5;
-    if (c.has_in(1)) ratio = c.const_in(1, "ratio").to(DType::Double).item<double>();
-    if (ratio != 0.0) c.unsupported("Dropout in training mode with a non-zero ratio");
-  }
   V x = c.in(0);
+  bool dyn = c.opset >= 12 && ((c.has_in(1) && !c.is_const(1)) || (c.has_in(2) && !c.is_const(2)));
+  bool training = false;
+  double ratio = c.opset >= 12 ? 0.5 : c.attr_f("ratio", 0.5);
+  if (!dyn && c.opset >= 12) {
+    if (c.has_in(2)) training = c.const_in(2, "training_mode").to(DType::Bool).item<bool>();
+    if (c.has_in(1)) ratio = c.const_in(1, "ratio").to(DType::Double).item<double>();
+  }
+  if (dyn || (training && ratio != 0.0)) {
+    Ctx::AttrIn ai;
+    if (dyn && c.has_in(1)) ai.push_back({0, c.emit("to_dtype", {c.in(1)}, {DType::Double})});
+    if (dyn && c.has_in(2)) ai.push_back({1, c.emit("to_dtype", {c.in(2)}, {DType::Bool})});
+    auto outs = c.emit_n("native_dropout", {x}, {ratio, training}, ai);
+    c.set_out(0, outs[0]);
+    if (c.has_out(1)) c.set_out(1, outs[1]);
+    return;
+  }
   c.set_out(0, x);
   if (c.has_out(1)) {
     DimVector s = c.static_shape(x, "Dropout mask");
