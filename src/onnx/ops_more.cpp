@@ -225,6 +225,61 @@ void window_build(Ctx& c, const std::string& kind) {
   c.set_out(0, c.constant(w.to(dt)));
 }
 
+// ---- sorting, linear algebra, bits ----------------------------------------------------------
+
+void topk_build(Ctx& c) {
+  V x = c.in(0);
+  int64_t k = 0;
+  if (c.opset < 10) {
+    k = c.attr_i("k", -1);
+  } else {
+    auto kv = c.const_ints(1, "K");
+    if (kv.size() != 1) c.invalid("K must hold one value");
+    k = kv[0];
+  }
+  int64_t a = c.axis(c.attr_i("axis", -1), c.rank(x), "axis");
+  bool largest = c.attr_i("largest", 1) != 0, sorted = c.attr_i("sorted", 1) != 0;
+  auto o = c.emit_n("topk", {x}, {k, a, largest, sorted});
+  c.set_out(0, o[0]);
+  c.set_out(1, o[1]);
+}
+
+void unique_build(Ctx& c) {
+  ops::Attrs at{c.attr_i("sorted", 1) != 0, std::monostate{}};
+  if (c.has_attr("axis")) at[1] = c.axis(c.attr_i("axis", 0), c.rank(c.in(0)), "axis");
+  auto o = c.emit_n("unique", {c.in(0)}, at);
+  for (size_t i = 0; i < 4; ++i) c.set_out(i, o[i]);
+}
+
+// x << y = x * 2^y and x >> y = x / 2^y in x's unsigned type (shifts past the width give 0).
+void bit_shift_build(Ctx& c) {
+  V x = c.in(0), y = c.in(1);
+  DType dt = c.dtype(x);
+  if (dt != DType::Byte) c.unsupported("BitShift on " + std::string(dtype_name(dt)) + " (uint8 only)");
+  std::string dir = c.attr_s("direction", "");
+  if (dir != "LEFT" && dir != "RIGHT") c.invalid("direction must be LEFT or RIGHT, got '" + dir + "'");
+  V wide = c.emit("to_dtype", {x}, {DType::Long});
+  V p = c.emit("pow", {c.scalar(2, DType::Long), c.emit("clamp", {c.emit("to_dtype", {y}, {DType::Long})},
+                                                                {Scalar(0), Scalar(8)})});
+  V r = dir == "LEFT" ? c.emit("mul", {wide, p}) : c.emit("div", {wide, p}, {std::string("floor")});
+  c.set_out(0, c.emit("to_dtype", {c.emit("bitwise_and", {r, c.scalar(255, DType::Long)})}, {DType::Byte}));
+}
+
+// ---- random -------------------------------------------------------------------------------
+// The seed attribute makes every run draw the same values; the outputs never match stored
+// test data (a different generator), only its shape and dtype.
+
+ops::AttrValue seed_attr(Ctx& c) { return c.has_attr("seed") ? ops::AttrValue(c.attr_f("seed", 0)) : std::monostate{}; }
+ops::AttrValue dtype_attr(Ctx& c) {
+  if (!c.has_attr("dtype")) return std::monostate{};
+  return dtype_from_onnx(static_cast<int32_t>(c.attr_i("dtype", 1)), "dtype");
+}
+
+void random_like_build(Ctx& c, bool normal) {
+  double a = normal ? c.attr_f("mean", 0) : c.attr_f("low", 0), b = normal ? c.attr_f("scale", 1) : c.attr_f("high", 1);
+  c.set_out(0, c.emit(normal ? "normal_like" : "uniform_like", {c.in(0)}, {a, b, seed_attr(c), dtype_attr(c)}));
+}
+
 const TableRegistrar more_entries([] {
   std::vector<OpEntry> v;
   auto add = [&](const char* op, int since, int until, BuildFn f) { v.push_back({op, since, until, std::move(f)}); };
@@ -239,6 +294,13 @@ const TableRegistrar more_entries([] {
   add("HannWindow", 17, kMax, [](Ctx& c) { window_build(c, "hann"); });
   add("HammingWindow", 17, kMax, [](Ctx& c) { window_build(c, "hamming"); });
   add("BlackmanWindow", 17, kMax, [](Ctx& c) { window_build(c, "blackman"); });
+  add("TopK", 1, kMax, topk_build);
+  add("Unique", 11, kMax, unique_build);
+  add("Det", 11, kMax, [](Ctx& c) { c.set_out(0, c.emit("det", {c.in(0)})); });
+  add("BitShift", 11, kMax, bit_shift_build);
+  add("RandomUniformLike", 1, kMax, [](Ctx& c) { random_like_build(c, false); });
+  add("RandomNormalLike", 1, kMax, [](Ctx& c) { random_like_build(c, true); });
+  add("Bernoulli", 15, kMax, [](Ctx& c) { c.set_out(0, c.emit("bernoulli", {c.in(0)}, {seed_attr(c), dtype_attr(c)})); });
   return v;
 }());
 

@@ -18,5 +18,7 @@ Tensor addmm(const Tensor& self, const Tensor& m1, const Tensor& m2, const Scala
 Tensor outer(const Tensor& a, const Tensor& b);
 /// Einstein summation: einsum("bij,bjk->bik", {a, b}).
 Tensor einsum(std::string_view equation, const std::vector<Tensor>& operands);
+/// Determinants of square matrices (..., n, n) -> (...).
+Tensor det(const Tensor& x);
 
 }  // namespace sinter

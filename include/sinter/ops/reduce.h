@@ -39,4 +39,14 @@ Tensor cumsum(const Tensor& x, int64_t dim, std::optional<DType> dtype = std::nu
 Tensor cumprod(const Tensor& x, int64_t dim, std::optional<DType> dtype = std::nullopt);
 Tensor count_nonzero(const Tensor& x, IntArrayRef dim = {});
 
+// Sorting and selection.
+/// The k largest (or smallest) entries along dim and their indices; equal values keep their
+/// order (lower index first), NaN counts as the largest.
+std::tuple<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true);
+/// Distinct entries of x (flattened) or distinct slices along dim: (values, index of each one's
+/// first occurrence, the entry of each input element / slice, counts). sorted = false keeps the
+/// order of first occurrence.
+std::tuple<Tensor, Tensor, Tensor, Tensor> unique(const Tensor& x, bool sorted = true,
+                                                  std::optional<int64_t> dim = std::nullopt);
+
 }  // namespace sinter
