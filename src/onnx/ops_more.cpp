@@ -76,19 +76,32 @@ void sce_build(Ctx& c) {
 
 // ---- indexing -----------------------------------------------------------------------------
 
+/// A one-element input as a 0-d Long value (a constant when the input is one).
+V scalar_long(Ctx& c, size_t i, const char* what) {
+  DimVector s = c.static_shape(c.in(i), what);
+  if (prod(s, 0, s.size()) != 1) c.invalid(std::string(what) + " must hold one value");
+  return as_long(c, reshape(c, c.in(i), {}));
+}
+
+/// 0, 1, ..., n - 1 for a 0-d Long value n (computed at run time unless n is a constant).
+V arange_of(Ctx& c, V n, DType dt) {
+  return c.emit("arange", {}, {Scalar(int64_t(0)), Scalar(int64_t(0)), Scalar(int64_t(1)), dt}, {{1, n}});
+}
+
 // out[..., j, ...] (j on `axis`) = on if indices[...] (negative: + depth) == j else off.
 void one_hot_build(Ctx& c) {
   V idx = as_long(c, c.in(0));
-  Tensor d = c.const_in(1, "depth");
-  if (d.numel() != 1) c.invalid("depth must hold one value");
-  int64_t depth = static_cast<int64_t>(d.reshape({}).to(DType::Double).item().to_double());
-  if (depth <= 0) c.invalid("depth must be positive, got " + std::to_string(depth));
+  V depth = scalar_long(c, 1, "depth");
+  if (depth->is_initializer() && depth->constant.item().to<int64_t>() <= 0)
+    c.invalid("depth must be positive, got " + std::to_string(depth->constant.item().to<int64_t>()));
   V values = c.in(2);
   if (c.static_shape(values, "OneHot values") != DimVector{2}) c.invalid("values must hold [off, on]");
   int64_t r = c.rank(idx);
   int64_t a = c.axis(c.attr_i("axis", -1), r + 1, "axis");
-  idx = wrap_negative(c, idx, c.scalar(static_cast<double>(depth), DType::Long));
-  V hit = c.emit("eq", {c.emit("unsqueeze", {idx}, {a}), iota(c, depth, a, r + 1)});
+  idx = wrap_negative(c, idx, depth);
+  V classes = arange_of(c, depth, DType::Long);  // laid along `a` of the output
+  for (int64_t i = a; i < r; ++i) classes = c.emit("unsqueeze", {classes}, {int64_t(1)});
+  V hit = c.emit("eq", {c.emit("unsqueeze", {idx}, {a}), classes});
   V off = c.emit("select", {values}, {int64_t(0), int64_t(0)}), on = c.emit("select", {values}, {int64_t(0), int64_t(1)});
   c.set_out(0, c.emit("where", {hit, on, off}));
 }
@@ -205,41 +218,40 @@ void nonzero_build(Ctx& c) {
   c.set_out(0, c.emit("clone", {c.emit("permute", {nz}, {DimVector{1, 0}})}));
 }
 
-// Hann / Hamming / Blackman windows of a constant length (periodic: denominator N, else N - 1).
+// Hann / Hamming / Blackman windows: cosine sums over x = 2 pi n / N, N the size when
+// periodic, else size - 1 (computed in double, then cast).
 void window_build(Ctx& c, const std::string& kind) {
-  Tensor s = c.const_in(0, "size");
-  if (s.numel() != 1 || !is_integral(s.dtype())) c.invalid("size must be one integer");
-  int64_t n = s.reshape({}).to(DType::Long).item().to<int64_t>();
-  if (n < 0 || n > (int64_t(1) << 28)) c.invalid("size " + std::to_string(n) + " out of range");
+  if (!is_integral(c.dtype(c.in(0)))) c.invalid("size must be an integer");
+  V n = scalar_long(c, 0, "size");
+  if (n->is_initializer() && (n->constant.item().to<int64_t>() < 0 || n->constant.item().to<int64_t>() > (int64_t(1) << 28)))
+    c.invalid("size " + std::to_string(n->constant.item().to<int64_t>()) + " out of range");
   DType dt = dtype_from_onnx(static_cast<int32_t>(c.attr_i("output_datatype", 1)), "output_datatype");
-  double N = static_cast<double>(c.attr_i("periodic", 1) ? n : n - 1);
-  Tensor w = empty({n}, dtype(DType::Double));
-  double* p = static_cast<double*>(w.data_ptr());
-  const double pi = std::numbers::pi;
-  for (int64_t i = 0; i < n; ++i) {
-    double x = 2 * pi * static_cast<double>(i) / N;
-    if (kind == "hann") p[i] = 0.5 - 0.5 * std::cos(x);
-    else if (kind == "hamming") p[i] = 25.0 / 46.0 - (1 - 25.0 / 46.0) * std::cos(x);
-    else p[i] = 0.42 - 0.5 * std::cos(x) + 0.08 * std::cos(2 * x);
-  }
-  c.set_out(0, c.constant(w.to(dt)));
+  auto k = [&](double v) { return c.scalar(v, DType::Double); };
+  V N = c.emit("to_dtype", {n}, {DType::Double});
+  if (!c.attr_i("periodic", 1)) N = c.emit("sub", {N, k(1)});
+  V x = c.emit("div", {c.emit("mul", {arange_of(c, n, DType::Double), k(2 * std::numbers::pi)}), N});
+  V cx = c.emit("cos", {x});
+  V w;
+  if (kind == "hann") w = c.emit("sub", {k(0.5), c.emit("mul", {cx, k(0.5)})});
+  else if (kind == "hamming") w = c.emit("sub", {k(25.0 / 46.0), c.emit("mul", {cx, k(21.0 / 46.0)})});
+  else w = c.emit("add", {c.emit("sub", {k(0.42), c.emit("mul", {cx, k(0.5)})}),
+                          c.emit("mul", {c.emit("cos", {c.emit("mul", {x, k(2)})}), k(0.08)})});
+  c.set_out(0, c.emit("to_dtype", {w}, {dt}));
 }
 
 // ---- sorting, linear algebra, bits ----------------------------------------------------------
 
 void topk_build(Ctx& c) {
   V x = c.in(0);
-  int64_t k = 0;
-  if (c.opset < 10) {
-    k = c.attr_i("k", -1);
-  } else {
-    auto kv = c.const_ints(1, "K");
-    if (kv.size() != 1) c.invalid("K must hold one value");
-    k = kv[0];
-  }
   int64_t a = c.axis(c.attr_i("axis", -1), c.rank(x), "axis");
   bool largest = c.attr_i("largest", 1) != 0, sorted = c.attr_i("sorted", 1) != 0;
-  auto o = c.emit_n("topk", {x}, {k, a, largest, sorted});
+  std::vector<V> o;
+  if (c.opset < 10) {
+    o = c.emit_n("topk", {x}, {c.attr_i("k", -1), a, largest, sorted});
+  } else {  // K: a one-element tensor, computed at run time or not
+    if (c.static_shape(c.in(1), "K") != DimVector{1}) c.invalid("K must be a 1-D tensor of one value");
+    o = c.emit_n("topk", {x}, {std::monostate{}, a, largest, sorted}, {{0, reshape(c, c.in(1), {})}});
+  }
   c.set_out(0, o[0]);
   c.set_out(1, o[1]);
 }
@@ -277,7 +289,7 @@ ops::AttrValue dtype_attr(Ctx& c) {
 
 void random_like_build(Ctx& c, bool normal) {
   double a = normal ? c.attr_f("mean", 0) : c.attr_f("low", 0), b = normal ? c.attr_f("scale", 1) : c.attr_f("high", 1);
-  c.set_out(0, c.emit(normal ? "normal_like" : "uniform_like", {c.in(0)}, {a, b, seed_attr(c), dtype_attr(c)}));
+  c.set_out(0, c.emit(normal ? "random_normal_like" : "random_uniform_like", {c.in(0)}, {a, b, seed_attr(c), dtype_attr(c)}));
 }
 
 const TableRegistrar more_entries([] {

@@ -1,7 +1,7 @@
 // Random tensors shaped like an input (the ONNX RandomUniformLike / RandomNormalLike /
 // Bernoulli ops):
-//   uniform_like(self; low, high, seed, dtype)   values in [low, high)
-//   normal_like(self; mean, std, seed, dtype)
+//   random_uniform_like(self; low, high, seed, dtype)   values in [low, high)
+//   random_normal_like(self; mean, std, seed, dtype)
 //   bernoulli(self; seed, dtype)                 1 with probability self[i], else 0
 // With a seed, every call draws the same values (a generator seeded from it); without one the
 // generator's seed is a draw from the global generator (reproducible under manual_seed).
@@ -31,7 +31,7 @@ void random_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t&
   if (c.op.name == "bernoulli")
     SINTER_CHECK(is_floating_point(c.in[0].dtype()), DTypeError, op, ": expected floating point probabilities, got ",
                  dtype_name(c.in[0].dtype()));
-  if (c.op.name == "normal_like")
+  if (c.op.name == "random_normal_like")
     SINTER_CHECK(c.attrs.f(1) >= 0, ValueError, op, ": std must be >= 0, got ", c.attrs.f(1));
   out[0].sizes = DimVector(c.in[0].sizes());
   out[0].dtype = d;
@@ -74,9 +74,9 @@ void bernoulli_kernel(const OpCall& c) {
 
 }  // namespace
 
-OpDef& uniform_like_op = def("uniform_like").input("self").attr("low", 0.0).attr("high", 1.0).attr("seed")
+OpDef& uniform_like_op = def("random_uniform_like").input("self").attr("low", 0.0).attr("high", 1.0).attr("seed")
                              .attr("dtype").set_meta(random_meta).set_cpu(uniform_kernel).set_onnx("RandomUniformLike");
-OpDef& normal_like_op = def("normal_like").input("self").attr("mean", 0.0).attr("std", 1.0).attr("seed")
+OpDef& normal_like_op = def("random_normal_like").input("self").attr("mean", 0.0).attr("std", 1.0).attr("seed")
                             .attr("dtype").set_meta(random_meta).set_cpu(normal_kernel).set_onnx("RandomNormalLike");
 OpDef& bernoulli_op = def("bernoulli").input("self").attr("seed").attr("dtype").set_meta(random_meta)
                           .set_cpu(bernoulli_kernel).set_onnx("Bernoulli");
