@@ -219,7 +219,9 @@ TEST(LossOps, SmoothL1Loss) {
       r.torch = "F.smooth_l1_loss(a0, a1, reduction=" + py_str(red) + ", beta=" + std::to_string(beta) + ")";
       r.fn = [red, beta](const TensorList& x) { return TensorList{smooth_l1_loss(x[0], x[1], red, beta)}; };
       r.samples = pair_samples;
-      r.dtypes = {kFloat, kDouble, kBFloat16};
+      // At beta = 0 the gradient where input == target is a choice; random bfloat16 samples
+      // can tie there, float32 and float64 ones practically never.
+      r.dtypes = beta == 0 ? std::vector<DType>{kFloat, kDouble} : std::vector<DType>{kFloat, kDouble, kBFloat16};
       r.grad_inputs = {0, 1};
       r.gradgradcheck = true;
       r.errors = {
