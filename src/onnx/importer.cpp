@@ -173,7 +173,7 @@ graph::Value* Ctx::element(graph::Value* v, int64_t i) { return emit("clone", {e
 std::vector<graph::Value*> Ctx::emit_n(const char* op, std::vector<graph::Value*> inputs, ops::Attrs attrs) {
   const ops::OpDef* def = ops::Registry::get().find(op);
   SINTER_ASSERT(def != nullptr, "onnx importer names unknown op ", op);
-  bool all_const = true;
+  bool all_const = !graph::is_nondeterministic(*def);  // random ops draw at every run
   for (auto* v : inputs)
     if (v && !v->is_initializer()) all_const = false;
   if (all_const && !inputs.empty()) {
