@@ -244,7 +244,8 @@ TEST(OnnxImport, TableCoversTheCoreOps) {
     EXPECT_TRUE(ops.count(want)) << want;
 }
 
-// Models exported by PyTorch 1.13 (torch.onnx.export): sinter's output against torch's.
+// Models exported by PyTorch 1.13 (torch.onnx.export): sinter's output against torch's (rnn:
+// bidirectional ONNX LSTM, GRU with linear_before_reset, Relu RNN).
 TEST(OnnxImport, PytorchExportedModels) {
   fs::path d = temp_dir("torch");
   std::string cmd = "/usr/bin/python3 " SINTER_SOURCE_DIR "/tests/onnx/export_torch.py " + d.string() + " > " +
@@ -254,7 +255,7 @@ TEST(OnnxImport, PytorchExportedModels) {
     const char* name;
     int sets;
   };
-  for (Case c : {Case{"conv", 1}, Case{"mlp", 2}, Case{"upsample", 2}}) {
+  for (Case c : {Case{"conv", 1}, Case{"mlp", 2}, Case{"upsample", 2}, Case{"rnn", 1}}) {
     SCOPED_TRACE(c.name);
     auto g = sx::load((d / (std::string(c.name) + ".onnx")).string());
     if (std::string(c.name) == "mlp") {
