@@ -326,3 +326,44 @@ TEST(OnnxImport, CorruptedModelsFailCleanly) {
   EXPECT_GT(rejected, 100);
   std::printf("corrupted models: %d loaded, %d rejected\n", ok, rejected);
 }
+
+// RNN / GRU / LSTM attributes and shapes that do not fit: typed errors naming the node.
+TEST(OnnxImport, RecurrentLayersRejectBadAttributes) {
+  std::ifstream f((fs::path(sx::backend::testdata_dir()) / "node/test_lstm_defaults/model.onnx").string(), std::ios::binary);
+  ASSERT_TRUE(f);
+  ::onnx::ModelProto base;
+  ASSERT_TRUE(base.ParseFromString(std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>())));
+  ASSERT_EQ(base.graph().node(0).op_type(), "LSTM");
+  auto with_attr = [&](const char* name, auto set) {
+    ::onnx::ModelProto m = base;
+    auto* node = m.mutable_graph()->mutable_node(0);
+    for (int i = node->attribute_size() - 1; i >= 0; --i)
+      if (node->attribute(i).name() == name) node->mutable_attribute()->DeleteSubrange(i, 1);
+    auto* a = node->add_attribute();
+    a->set_name(name);
+    set(a);
+    return bytes_of(m);
+  };
+  auto msg = expect_throws<ValueError>([&] {
+    sx::load_bytes(with_attr("hidden_size", [](auto* a) { a->set_type(::onnx::AttributeProto::INT), a->set_i(5); }));
+  });
+  EXPECT_NE(msg.find("LSTM"), std::string::npos) << msg;
+  expect_throws<ValueError>([&] {
+    sx::load_bytes(with_attr("direction", [](auto* a) { a->set_type(::onnx::AttributeProto::STRING), a->set_s("sideways"); }));
+  });
+  expect_throws<ValueError>([&] {
+    sx::load_bytes(with_attr("activations", [](auto* a) { a->set_type(::onnx::AttributeProto::STRINGS), a->add_strings("Tanh"); }));
+  });
+  expect_throws<NotImplementedError>([&] {
+    sx::load_bytes(with_attr("activations", [](auto* a) {
+      a->set_type(::onnx::AttributeProto::STRINGS);
+      for (const char* s : {"Sigmoid", "Gaussian", "Tanh"}) a->add_strings(s);
+    }));
+  });
+  expect_throws<NotImplementedError>([&] {
+    sx::load_bytes(with_attr("input_forget", [](auto* a) { a->set_type(::onnx::AttributeProto::INT), a->set_i(1); }));
+  });
+  expect_throws<ValueError>([&] {
+    sx::load_bytes(with_attr("clip", [](auto* a) { a->set_type(::onnx::AttributeProto::FLOAT), a->set_f(-1); }));
+  });
+}
