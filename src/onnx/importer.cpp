@@ -234,7 +234,7 @@ DType Ctx::dtype(graph::Value* v) {
   return v->dtype;
 }
 int64_t Ctx::axis(int64_t a, int64_t r, const char* what) const {
-  if (a < -r || a >= std::max<int64_t>(r, 1))
+  if (a < -r || a >= r)
     invalid(sinter::detail::str_cat(what, " ", a, " is out of range for rank ", r));
   return a < 0 ? a + r : a;
 }

@@ -367,3 +367,21 @@ TEST(OnnxImport, RecurrentLayersRejectBadAttributes) {
     sx::load_bytes(with_attr("clip", [](auto* a) { a->set_type(::onnx::AttributeProto::FLOAT), a->set_f(-1); }));
   });
 }
+
+// Inputs the loader fuzzer (tests/fuzz) once crashed on: each must load or fail with a sinter error.
+TEST(OnnxImport, FuzzRegressions) {
+  int n = 0;
+  for (auto& e : fs::directory_iterator(SINTER_SOURCE_DIR "/tests/fuzz/regressions")) {
+    std::ifstream f(e.path(), std::ios::binary);
+    std::string b((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    ++n;
+    try {
+      auto g = sx::load_bytes(b);
+      graph::Session s(*g);
+    } catch (const InternalError& err) {
+      ADD_FAILURE() << e.path() << ": " << err.what();
+    } catch (const Error&) {
+    }
+  }
+  EXPECT_GT(n, 0);
+}
