@@ -84,6 +84,12 @@ std::vector<double> Ctx::attr_floats(const char* name) const {
   if (!a) return {};
   return std::vector<double>(a->floats().begin(), a->floats().end());
 }
+std::vector<std::string> Ctx::attr_strings(const char* name) const {
+  auto* a = attr(name);
+  if (!a) return {};
+  if (a->strings_size() > 1024) invalid(std::string("attribute '") + name + "' has too many values");
+  return std::vector<std::string>(a->strings().begin(), a->strings().end());
+}
 Tensor Ctx::attr_t(const char* name) const {
   auto* a = attr(name);
   if (!a || !a->has_t()) invalid(std::string("attribute '") + name + "' must be a tensor");
@@ -228,7 +234,7 @@ DType Ctx::dtype(graph::Value* v) {
   return v->dtype;
 }
 int64_t Ctx::axis(int64_t a, int64_t r, const char* what) const {
-  if (a < -r || a >= std::max<int64_t>(r, 1))
+  if (a < -r || a >= r)
     invalid(sinter::detail::str_cat(what, " ", a, " is out of range for rank ", r));
   return a < 0 ? a + r : a;
 }

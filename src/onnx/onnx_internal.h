@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,7 @@ class Ctx {
   std::string attr_s(const char* name, const std::string& def) const;
   std::vector<int64_t> attr_ints(const char* name, std::vector<int64_t> def = {}) const;
   std::vector<double> attr_floats(const char* name) const;
+  std::vector<std::string> attr_strings(const char* name) const;
   Tensor attr_t(const char* name) const;
 
   /// Emits registry op `op` (folded to a constant at import when every input is constant).
@@ -141,5 +143,10 @@ struct TableRegistrar {
 inline DimVector dv(const std::vector<int64_t>& v) { return DimVector(IntArrayRef(v)); }
 /// x as a contiguous view of `shape`.
 graph::Value* reshape(Ctx& c, graph::Value* x, DimVector shape);
+/// ONNX activation `name` (Relu, Tanh, Sigmoid, LeakyRelu, Elu, HardSigmoid, Softsign,
+/// Softplus, ThresholdedRelu, Affine, ScaledTanh) on x; alpha/beta default as the ONNX op's
+/// attributes do. NotImplementedError for other names.
+graph::Value* activation(Ctx& c, const std::string& name, graph::Value* x, std::optional<double> alpha = {},
+                         std::optional<double> beta = {});
 
 }  // namespace sinter::onnx::detail

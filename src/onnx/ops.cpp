@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include "onnx/onnx_internal.h"
 #include "sinter/ops/factory.h"
@@ -149,6 +150,27 @@ V contiguous(Ctx& c, V v) {
 }  // namespace
 
 V reshape(Ctx& c, V x, DimVector shape) { return c.emit("view", {contiguous(c, x)}, {shape}); }
+
+V activation(Ctx& c, const std::string& name, V x, std::optional<double> alpha, std::optional<double> beta) {
+  DType dt = c.dtype(x);
+  auto k = [&](double v) { return c.scalar(v, dt); };
+  if (name == "Relu") return c.emit("relu", {x});
+  if (name == "Tanh") return c.emit("tanh", {x});
+  if (name == "Sigmoid") return c.emit("sigmoid", {x});
+  if (name == "LeakyRelu") return c.emit("leaky_relu", {x}, {alpha.value_or(0.01)});
+  if (name == "Elu") return c.emit("elu", {x}, {Scalar(alpha.value_or(1.0)), Scalar(1.0), Scalar(1.0)});
+  if (name == "HardSigmoid") {
+    V y = c.emit("add", {c.emit("mul", {x, k(alpha.value_or(0.2))}), k(beta.value_or(0.5))});
+    return c.emit("clamp", {y}, {Scalar(0.0), Scalar(1.0)});
+  }
+  if (name == "Softsign") return c.emit("div", {x, c.emit("add", {c.emit("abs", {x}), k(1)})});
+  if (name == "Softplus") return c.emit("softplus", {x}, {Scalar(1.0), Scalar(1e30)});
+  if (name == "ThresholdedRelu") return c.emit("where", {c.emit("gt", {x, k(alpha.value_or(1.0))}), x, k(0)});
+  if (name == "Affine") return c.emit("add", {c.emit("mul", {x, k(alpha.value_or(1.0))}), k(beta.value_or(0.0))});
+  if (name == "ScaledTanh")
+    return c.emit("mul", {c.emit("tanh", {c.emit("mul", {x, k(beta.value_or(1.0))})}), k(alpha.value_or(1.0))});
+  c.unsupported("activation '" + name + "'");
+}
 
 namespace {
 
@@ -865,17 +887,16 @@ void pad_build(Ctx& c) {
   c.set_out(0, c.emit("pad", {x}, {tp, mode, value}));
 }
 
-void leaky_relu_build(Ctx& c) { c.set_out(0, c.emit("leaky_relu", {c.in(0)}, {c.attr_f("alpha", 0.01)})); }
-void elu_build(Ctx& c) { c.set_out(0, c.emit("elu", {c.in(0)}, {Scalar(c.attr_f("alpha", 1.0)), Scalar(1.0), Scalar(1.0)})); }
+std::optional<double> opt_attr_f(Ctx& c, const char* name) {
+  return c.has_attr(name) ? std::optional<double>(c.attr_f(name, 0)) : std::nullopt;
+}
+// Activation ops: one ONNX attribute pair (alpha, beta) each, as activation() takes them.
+BuildFn activation_build(const char* name) {
+  return [name](Ctx& c) { c.set_out(0, activation(c, name, c.in(0), opt_attr_f(c, "alpha"), opt_attr_f(c, "beta"))); };
+}
 void selu_build(Ctx& c) {
   double a = c.attr_f("alpha", 1.67326319217681884765625), g = c.attr_f("gamma", 1.05070102214813232421875);
   c.set_out(0, c.emit("elu", {c.in(0)}, {Scalar(a), Scalar(g), Scalar(1.0)}));
-}
-void hard_sigmoid_build(Ctx& c) {
-  V x = c.in(0);
-  DType dt = c.dtype(x);
-  V y = c.emit("add", {c.emit("mul", {x, c.scalar(c.attr_f("alpha", 0.2), dt)}), c.scalar(c.attr_f("beta", 0.5), dt)});
-  c.set_out(0, c.emit("clamp", {y}, {Scalar(0.0), Scalar(1.0)}));
 }
 void prelu_build(Ctx& c) {
   V x = c.in(0), slope = c.in(1);
@@ -889,16 +910,6 @@ void prelu_build(Ctx& c) {
   }
   V neg = c.emit("mul", {x, slope});
   c.set_out(0, c.emit("where", {c.emit("gt", {x, c.scalar(0, dt)}), x, neg}));
-}
-void softsign_build(Ctx& c) {
-  V x = c.in(0);
-  c.set_out(0, c.emit("div", {x, c.emit("add", {c.emit("abs", {x}), c.scalar(1, c.dtype(x))})}));
-}
-void softplus_build(Ctx& c) { c.set_out(0, c.emit("softplus", {c.in(0)}, {Scalar(1.0), Scalar(1e30)})); }
-void thresholded_relu_build(Ctx& c) {
-  V x = c.in(0);
-  DType dt = c.dtype(x);
-  c.set_out(0, c.emit("where", {c.emit("gt", {x, c.scalar(c.attr_f("alpha", 1.0), dt)}), x, c.scalar(0, dt)}));
 }
 void celu_build(Ctx& c) {
   double a = c.attr_f("alpha", 1.0);
@@ -1239,15 +1250,15 @@ const TableRegistrar core_entries([] {
     add("Min", 1, kMax, variadic("minimum"));
     add("Sum", 1, kMax, variadic("add"));
     add("Mean", 1, kMax, mean_build);
-    add("LeakyRelu", 1, kMax, leaky_relu_build);
-    add("Elu", 1, kMax, elu_build);
+    add("LeakyRelu", 1, kMax, activation_build("LeakyRelu"));
+    add("Elu", 1, kMax, activation_build("Elu"));
     add("Selu", 1, kMax, selu_build);
     add("Celu", 12, kMax, celu_build);
-    add("HardSigmoid", 1, kMax, hard_sigmoid_build);
+    add("HardSigmoid", 1, kMax, activation_build("HardSigmoid"));
     add("PRelu", 1, kMax, prelu_build);
-    add("Softsign", 1, kMax, softsign_build);
-    add("Softplus", 1, kMax, softplus_build);
-    add("ThresholdedRelu", 10, kMax, thresholded_relu_build);
+    add("Softsign", 1, kMax, activation_build("Softsign"));
+    add("Softplus", 1, kMax, activation_build("Softplus"));
+    add("ThresholdedRelu", 10, kMax, activation_build("ThresholdedRelu"));
     add("Clip", 1, kMax, clip_build);
     add("Where", 9, kMax, where_build);
     add("CastLike", 15, kMax, cast_like_build);

@@ -253,8 +253,9 @@ void repeat_ref(const OpCall& c) {
   const Tensor& x = c.in[0];
   auto [xs, xst] = padded_geometry(x, rep.size());
   Tensor xp = make_alias(x, xs, xst, x.storage_offset());
+  const DimVector& sizes = xs;  // (a lambda may not capture a structured binding before clang 16)
   ref_move(c.out[0], xp, [&](IntArrayRef o, DimVector& s) {
-    for (size_t k = 0; k < o.size(); ++k) s[k] = o[k] % xs[k];
+    for (size_t k = 0; k < o.size(); ++k) s[k] = o[k] % sizes[k];
     return true;
   });
 }

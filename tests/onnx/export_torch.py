@@ -2,8 +2,9 @@
 
 usage: export_torch.py OUT_DIR
 Writes conv.onnx (a small conv net), mlp.onnx (dynamic batch), upsample.onnx (dynamic batch
-and image size: resizes to sizes computed from the input's shape and by constant factors) and
-for each model <name>_in_<k>.npy / <name>_out_<k>.npy pairs.
+and image size: resizes to sizes computed from the input's shape and by constant factors),
+rnn.onnx (bidirectional LSTM, GRU and ReLU RNN: ONNX LSTM/GRU/RNN nodes) and for each model
+<name>_in_<k>.npy / <name>_out_<k>.npy pairs.
 """
 import sys
 
@@ -63,6 +64,22 @@ class Upsample(nn.Module):
         return z + nn.functional.interpolate(y, scale_factor=2.0, mode="nearest")
 
 
+class Recurrent(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(6, 8, bidirectional=True, batch_first=True)
+        self.gru = nn.GRU(16, 5, bidirectional=True)
+        self.rnn = nn.RNN(10, 4, nonlinearity="relu", bidirectional=True)
+
+    def forward(self, x):  # x: (N, T, 6)
+        y, (h, c) = self.lstm(x)
+        y, g = self.gru(y.transpose(0, 1))
+        y, r = self.rnn(y)
+        n = x.shape[0]
+        parts = [y.transpose(0, 1), h.transpose(0, 1), c.transpose(0, 1), g.transpose(0, 1), r.transpose(0, 1)]
+        return torch.cat([p.reshape(n, -1) for p in parts], 1)
+
+
 def export(name, model, inputs, dynamic):
     model.eval()
     for m in model.modules():
@@ -84,3 +101,4 @@ def export(name, model, inputs, dynamic):
 export("conv", ConvNet(), [torch.randn(2, 3, 14, 14)], False)
 export("mlp", MLP(), [torch.randn(4, 20), torch.randn(7, 20)], True)
 export("upsample", Upsample(), [torch.randn(2, 3, 8, 10), torch.randn(1, 3, 7, 5)], True)
+export("rnn", Recurrent(), [torch.randn(3, 7, 6)], False)

@@ -244,7 +244,8 @@ TEST(OnnxImport, TableCoversTheCoreOps) {
     EXPECT_TRUE(ops.count(want)) << want;
 }
 
-// Models exported by PyTorch 1.13 (torch.onnx.export): sinter's output against torch's.
+// Models exported by PyTorch 1.13 (torch.onnx.export): sinter's output against torch's (rnn:
+// bidirectional ONNX LSTM, GRU with linear_before_reset, Relu RNN).
 TEST(OnnxImport, PytorchExportedModels) {
   fs::path d = temp_dir("torch");
   std::string cmd = "/usr/bin/python3 " SINTER_SOURCE_DIR "/tests/onnx/export_torch.py " + d.string() + " > " +
@@ -254,7 +255,7 @@ TEST(OnnxImport, PytorchExportedModels) {
     const char* name;
     int sets;
   };
-  for (Case c : {Case{"conv", 1}, Case{"mlp", 2}, Case{"upsample", 2}}) {
+  for (Case c : {Case{"conv", 1}, Case{"mlp", 2}, Case{"upsample", 2}, Case{"rnn", 1}}) {
     SCOPED_TRACE(c.name);
     auto g = sx::load((d / (std::string(c.name) + ".onnx")).string());
     if (std::string(c.name) == "mlp") {
@@ -324,4 +325,63 @@ TEST(OnnxImport, CorruptedModelsFailCleanly) {
   }
   EXPECT_GT(rejected, 100);
   std::printf("corrupted models: %d loaded, %d rejected\n", ok, rejected);
+}
+
+// RNN / GRU / LSTM attributes and shapes that do not fit: typed errors naming the node.
+TEST(OnnxImport, RecurrentLayersRejectBadAttributes) {
+  std::ifstream f((fs::path(sx::backend::testdata_dir()) / "node/test_lstm_defaults/model.onnx").string(), std::ios::binary);
+  ASSERT_TRUE(f);
+  ::onnx::ModelProto base;
+  ASSERT_TRUE(base.ParseFromString(std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>())));
+  ASSERT_EQ(base.graph().node(0).op_type(), "LSTM");
+  auto with_attr = [&](const char* name, auto set) {
+    ::onnx::ModelProto m = base;
+    auto* node = m.mutable_graph()->mutable_node(0);
+    for (int i = node->attribute_size() - 1; i >= 0; --i)
+      if (node->attribute(i).name() == name) node->mutable_attribute()->DeleteSubrange(i, 1);
+    auto* a = node->add_attribute();
+    a->set_name(name);
+    set(a);
+    return bytes_of(m);
+  };
+  auto msg = expect_throws<ValueError>([&] {
+    sx::load_bytes(with_attr("hidden_size", [](auto* a) { a->set_type(::onnx::AttributeProto::INT), a->set_i(5); }));
+  });
+  EXPECT_NE(msg.find("LSTM"), std::string::npos) << msg;
+  expect_throws<ValueError>([&] {
+    sx::load_bytes(with_attr("direction", [](auto* a) { a->set_type(::onnx::AttributeProto::STRING), a->set_s("sideways"); }));
+  });
+  expect_throws<ValueError>([&] {
+    sx::load_bytes(with_attr("activations", [](auto* a) { a->set_type(::onnx::AttributeProto::STRINGS), a->add_strings("Tanh"); }));
+  });
+  expect_throws<NotImplementedError>([&] {
+    sx::load_bytes(with_attr("activations", [](auto* a) {
+      a->set_type(::onnx::AttributeProto::STRINGS);
+      for (const char* s : {"Sigmoid", "Gaussian", "Tanh"}) a->add_strings(s);
+    }));
+  });
+  expect_throws<NotImplementedError>([&] {
+    sx::load_bytes(with_attr("input_forget", [](auto* a) { a->set_type(::onnx::AttributeProto::INT), a->set_i(1); }));
+  });
+  expect_throws<ValueError>([&] {
+    sx::load_bytes(with_attr("clip", [](auto* a) { a->set_type(::onnx::AttributeProto::FLOAT), a->set_f(-1); }));
+  });
+}
+
+// Inputs the loader fuzzer (tests/fuzz) once crashed on: each must load or fail with a sinter error.
+TEST(OnnxImport, FuzzRegressions) {
+  int n = 0;
+  for (auto& e : fs::directory_iterator(SINTER_SOURCE_DIR "/tests/fuzz/regressions")) {
+    std::ifstream f(e.path(), std::ios::binary);
+    std::string b((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    ++n;
+    try {
+      auto g = sx::load_bytes(b);
+      graph::Session s(*g);
+    } catch (const InternalError& err) {
+      ADD_FAILURE() << e.path() << ": " << err.what();
+    } catch (const Error&) {
+    }
+  }
+  EXPECT_GT(n, 0);
 }
