@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 
 def run_json(cmd, env):
@@ -20,6 +21,42 @@ def run_json(cmd, env):
             d = json.loads(line)
             res[d["name"]] = d
     return res
+
+
+def json_lines(cmd, env):
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    return [json.loads(l) for l in out.splitlines() if l.strip().startswith("{")]
+
+
+MODELS = ("resnet18", "mobilenet_v2")
+BATCHES = (1, 8)
+
+
+def model_section(build, threads, runs, env):
+    """Inference of torchvision models: sinter (ONNX import + fuse_for_inference + Session, via
+    `sinter bench`) beside PyTorch eager and frozen TorchScript, median ms of `runs` runs."""
+    b = os.path.join(build, "bin")
+    sinter, torch = {}, {}
+    with tempfile.TemporaryDirectory() as d:
+        subprocess.run(["/usr/bin/python3", "tests/onnx/export_models.py", d, *MODELS, "--no-data"], env=env, check=True,
+                       capture_output=True)
+        for m in MODELS:
+            for n in BATCHES:
+                r = json_lines([os.path.join(b, "sinter"), "bench", os.path.join(d, m + ".onnx"), "--batch", str(n),
+                                "--threads", str(threads), "--runs", str(runs), "--warmup", "5", "--json"], env)[0]
+                sinter[(m, n)] = r
+    for r in json_lines(["/usr/bin/python3", "bench/model_bench.py", "--models", ",".join(MODELS), "--batches",
+                         ",".join(map(str, BATCHES)), "--threads", str(threads), "--runs", str(runs)], env):
+        torch[(r["model"], r["batch"], r["kind"])] = r["ms"]
+    lines = ["| model | batch | sinter (ms) | PyTorch 1.13 eager (ms) | TorchScript frozen (ms) | sinter / TorchScript |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for m in MODELS:
+        for n in BATCHES:
+            s = sinter[(m, n)]["p50_ms"]
+            e, t = torch.get((m, n, "eager")), torch.get((m, n, "torchscript"))
+            lines.append(f"| {m} | {n} | {fmt(s)} | {fmt(e)} | {fmt(t)} | {s / t:.2f} |")
+    arena = ", ".join(f"batch {n}: {sinter[('resnet18', n)]['arena_bytes'] / 2**20:.1f} MiB" for n in BATCHES)
+    return "\n".join(lines), arena
 
 
 def fmt(v):
@@ -34,8 +71,15 @@ def main():
     ap.add_argument("--out", default="BENCHMARKS.md")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--runs", type=int, default=20, help="runs per model measurement (after 5 warm-up runs)")
+    ap.add_argument("--models-only", action="store_true", help="only the model table, printed (no file written)")
     a = ap.parse_args()
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), SINTER_NUM_THREADS=str(a.threads))
+    models, arena = model_section(a.build, a.threads, a.runs, env)
+    print(models)
+    print("sinter arena peak, resnet18:", arena)
+    if a.models_only:
+        return
     q = ["--quick"] if a.quick else []
     b = os.path.join(a.build, "bin")
     sinter = run_json([os.path.join(b, "core_bench")] + q, env)
@@ -109,6 +153,19 @@ taken in one run. Ratios are sinter / anchor for throughput and anchor / sinter 
 (so > 1 means sinter is ahead).
 
 {table}
+
+## Model inference
+
+torchvision models with random weights, {a.threads} threads, median of {a.runs} runs after 5 warm-up
+runs. sinter: the model exported to ONNX by PyTorch, imported, fused for inference
+(`graph::fuse_for_inference`) and run by a `graph::Session` (`sinter bench MODEL.onnx --batch N`);
+PyTorch eager under `torch.no_grad()`; TorchScript frozen:
+`torch.jit.optimize_for_inference(torch.jit.trace(model, x))` under `torch.no_grad()`
+(`bench/model_bench.py`). The last column is a time ratio: below 1 means sinter is faster.
+
+{models}
+
+Session arena (one buffer holding every intermediate of a run), resnet18: {arena}.
 
 Training rows: seconds per epoch (938 steps of 64), timed over 200 steps after 20 warm-up steps,
 data through each framework's usual loader (`bench/train_bench.cpp`, one LibTorch-shaped source

@@ -1,4 +1,6 @@
 // The `sinter` command-line program.
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <iomanip>
@@ -7,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "sinter/graph/fuse.h"
 #include "sinter/graph/session.h"
 #include "sinter/io/npy.h"
 #include "sinter/onnx.h"
@@ -26,7 +29,10 @@ static int usage() {
                "  inspect MODEL.onnx\n"
                "             inputs, outputs, op histogram, parameter count, FLOP estimate\n"
                "  run MODEL.onnx --input NAME=FILE.npy ... [--output-dir DIR]\n"
-               "             runs the model; writes DIR/<output name>.npy for every output\n";
+               "             runs the model; writes DIR/<output name>.npy for every output\n"
+               "  bench MODEL.onnx [--batch N] [--threads T] [--runs R] [--warmup W] [--no-fuse] [--json]\n"
+               "             latency (p50/p90/p99) and throughput on random inputs; symbolic dims\n"
+               "             take N (default 1); the graph is fused for inference unless --no-fuse\n";
   return 2;
 }
 
@@ -133,6 +139,88 @@ static int run_cmd(int argc, char** argv) {
   return 0;
 }
 
+// sinter bench: loads (and fuses) a model, runs it on random inputs, reports latency percentiles,
+// throughput and the arena a run needs.
+static int bench_cmd(int argc, char** argv) {
+  if (argc < 3) return usage();
+  int64_t batch = 1;
+  int threads = 0, runs = 50, warmup = 5;
+  bool fuse = true, json = false;
+  for (int i = 3; i < argc; ++i) {
+    std::string a = argv[i];
+    auto num = [&](const char* what) {
+      if (i + 1 >= argc) throw sinter::ValueError(std::string("sinter bench: ") + what + " needs a value");
+      std::string v = argv[++i];
+      size_t used = 0;
+      long long n = 0;
+      try {
+        n = std::stoll(v, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != v.size() || n < (a == "--warmup" ? 0 : 1))
+        throw sinter::ValueError("sinter bench: " + a + " wants a positive integer, got '" + v + "'");
+      return n;
+    };
+    if (a == "--batch") batch = num("--batch");
+    else if (a == "--threads") threads = static_cast<int>(num("--threads"));
+    else if (a == "--runs") runs = static_cast<int>(num("--runs"));
+    else if (a == "--warmup") warmup = static_cast<int>(num("--warmup"));
+    else if (a == "--no-fuse") fuse = false;
+    else if (a == "--json") json = true;
+    else {
+      std::cerr << "sinter bench: unknown argument '" << a << "'\n";
+      return usage();
+    }
+  }
+  if (threads > 0) sinter::set_num_threads(threads);
+  auto g = sinter::onnx::load(argv[2]);
+  size_t rewrites = fuse ? sinter::graph::fuse_for_inference(*g) : 0;
+  sinter::graph::Session s(*g);
+  std::vector<sinter::Tensor> inputs;
+  std::vector<std::vector<int64_t>> shapes;
+  for (auto* v : g->inputs()) {
+    if (!v->shape) throw sinter::ValueError("sinter bench: input '" + v->name + "' has no shape");
+    std::vector<int64_t> sz;
+    for (auto& d : *v->shape) {
+      if (d.is_unknown()) throw sinter::ValueError("sinter bench: input '" + v->name + "' has an unknown dim (" + v->type_str() + ")");
+      sz.push_back(d.is_static() ? d.value : batch);
+    }
+    sinter::Tensor t = sinter::is_floating_point(v->dtype) ? sinter::randn(sz).to(v->dtype)
+                                                            : sinter::zeros(sz, sinter::TensorOptions().dtype(v->dtype));
+    inputs.push_back(t);
+    shapes.push_back(sz);
+  }
+  for (int i = 0; i < warmup; ++i) s.run(inputs);
+  std::vector<double> ms;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < runs; ++i) {
+    auto a = std::chrono::steady_clock::now();
+    s.run(inputs);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+  }
+  double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::sort(ms.begin(), ms.end());
+  auto pct = [&](double p) { return ms[std::min(ms.size() - 1, static_cast<size_t>(p / 100.0 * ms.size()))]; };
+  double p50 = ms[ms.size() / 2], throughput = static_cast<double>(runs * batch) / total_s;
+  int64_t peak = s.memory_plan(shapes).peak_bytes;
+  int nthreads = sinter::get_num_threads();
+  if (json) {
+    std::cout << "{\"model\": \"" << std::filesystem::path(argv[2]).stem().string() << "\", \"batch\": " << batch
+              << ", \"threads\": " << nthreads << ", \"runs\": " << runs << ", \"fused\": " << rewrites
+              << ", \"p50_ms\": " << p50 << ", \"p90_ms\": " << pct(90) << ", \"p99_ms\": " << pct(99)
+              << ", \"throughput\": " << throughput << ", \"arena_bytes\": " << peak << "}\n";
+    return 0;
+  }
+  std::cout << "model: " << argv[2] << " (batch " << batch << ", " << nthreads << " threads, " << runs << " runs after "
+            << warmup << " warm-up, " << (fuse ? std::to_string(rewrites) + " fusion rewrites" : "not fused") << ")\n"
+            << std::fixed << std::setprecision(3) << "latency ms: p50 " << p50 << "  p90 " << pct(90) << "  p99 "
+            << pct(99) << "  min " << ms.front() << "\n"
+            << std::setprecision(1) << "throughput: " << throughput << " samples/s\n"
+            << "arena: " << human(static_cast<double>(peak)) << "B per run\n";
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) return usage();
   std::string cmd = argv[1];
@@ -144,6 +232,7 @@ int main(int argc, char** argv) {
     if (cmd == "test-onnx") return test_onnx_cmd(argc, argv);
     if (cmd == "inspect") return inspect_cmd(argc, argv);
     if (cmd == "run") return run_cmd(argc, argv);
+    if (cmd == "bench") return bench_cmd(argc, argv);
     if (cmd == "ops") {
       auto all = sinter::ops::Registry::get().all();
       for (auto* op : all) {

@@ -176,7 +176,8 @@ bool fuse_conv(Graph& g, Node* conv) {
     chain.push_back(next);
     last = next->output();
   }
-  if (chain.size() == 1) return false;
+  // A convolution with nothing to absorb still becomes conv2d_fused: the inference primitive
+  // keeps its reordered weights between runs.
   ops::Attrs ca = conv->full_attrs(), a;
   for (size_t i = 0; i < 5; ++i) a.push(ca[i]);
   a.push(act.kind);
