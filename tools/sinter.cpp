@@ -9,7 +9,6 @@
 #include <sstream>
 #include <string>
 
-#include "sinter/graph/fuse.h"
 #include "sinter/graph/session.h"
 #include "sinter/io/npy.h"
 #include "sinter/onnx.h"
@@ -175,8 +174,8 @@ static int bench_cmd(int argc, char** argv) {
   }
   if (threads > 0) sinter::set_num_threads(threads);
   auto g = sinter::onnx::load(argv[2]);
-  size_t rewrites = fuse ? sinter::graph::fuse_for_inference(*g) : 0;
-  sinter::graph::Session s(*g);
+  sinter::graph::Session s(*g, {.fuse = fuse});
+  size_t rewrites = s.stats().fused;
   std::vector<sinter::Tensor> inputs;
   std::vector<std::vector<int64_t>> shapes;
   for (auto* v : g->inputs()) {

@@ -24,7 +24,11 @@ Node* only_consumer(const Graph& g, const Value* v) {
   return v->uses[0].node;
 }
 
-bool is_op(const Node* n, std::string_view kind) { return n && n->op && n->kind == kind; }
+// A registry op node of this kind whose attributes are all static (a node with attribute inputs
+// computes some of them at run time, so its attrs() do not tell what it does).
+bool is_op(const Node* n, std::string_view kind) {
+  return n && n->op && n->kind == kind && n->attr_inputs.empty();
+}
 
 bool is_float(DType d) { return d == kFloat || d == kDouble || d == kBFloat16; }
 

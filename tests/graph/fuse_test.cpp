@@ -140,3 +140,23 @@ TEST(Fuse, LeavesSharedAndTrainingValuesAlone) {
   EXPECT_EQ(h["relu"], 1);
   EXPECT_EQ(g.outputs()[0]->name, "c");
 }
+
+// A clamp whose bound is computed at run time (an attribute input) is not absorbed: its
+// attributes do not say what it does.
+TEST(Fuse, KeepsActivationsWithRunTimeAttributes) {
+  Graph g("runtime_bound");
+  auto* x = g.add_input("x", kFloat, {1, 3, 6, 6});
+  auto* hi = g.add_input("hi", kLong, {1});
+  g.add_initializer("w", randn({4, 3, 3, 3}));
+  auto* c = g.add_node("conv2d", {x, "w", nullptr}, {}, {"c"})->output();
+  auto* n = g.add_node("clamp", {c}, {Scalar(0.0), std::monostate{}}, {"y"});
+  g.bind_attr_input(n, 1, hi);
+  g.set_outputs({n->output()});
+  g.infer_shapes();
+  auto fused = g.clone();
+  EXPECT_EQ(graph::fuse_for_inference(*fused), 1u);  // the convolution alone
+  auto h = histogram(*fused);
+  EXPECT_EQ(h["clamp"], 1);
+  EXPECT_EQ(h["conv2d_fused"], 1);
+  fused->verify();
+}

@@ -473,6 +473,8 @@ TEST(ConvOps, Conv2dFused) {
        {{1, 2, 4, 4}, {3, 2, 3, 3}}, {{2, 16, 8, 8}, {16, 16, 3, 3}}},
       {"residual add, no activation, no bias, stride 2", "F.conv2d(a0, a1, None, stride=2) + a3", 2, 0, 1, "none", 0, 0,
        true, false, {{1, 2, 5, 5}, {2, 2, 1, 1}}, {{2, 16, 10, 10}, {24, 16, 1, 1}}},
+      {"1x1 (plain NCHW in oneDNN), residual add, relu", "torch.relu(F.conv2d(a0, a1, a2) + a3)", 1, 0, 1, "relu", 0, 0,
+       true, true, {{1, 2, 4, 4}, {3, 2, 1, 1}}, {{2, 16, 8, 8}, {24, 16, 1, 1}}},
       {"depthwise, clamp to [0, 6]", "torch.clamp(F.conv2d(a0, a1, a2, padding=1, groups=a0.shape[1]), 0, 6)", 1, 1, -1,
        "clamp", 0, 6, false, true, {{1, 3, 4, 4}, {3, 1, 3, 3}}, {{2, 32, 9, 9}, {32, 1, 3, 3}}},
       {"clamp to [-1, 1], stride 2", "torch.clamp(F.conv2d(a0, a1, a2, stride=2, padding=1), -1, 1)", 2, 1, 1, "clamp",
