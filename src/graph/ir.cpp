@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "graph/graph_util.h"
+#include "graph/sequence.h"
 #include "ops/registry.h"
 #include "sinter/graph/ir.h"
 
@@ -58,6 +59,12 @@ std::string_view short_dtype(DType t) {
 
 std::string Value::type_str() const {
   std::string r(short_dtype(dtype));
+  switch (type) {
+    case ValueType::Sequence: return "seq<" + r + ">";
+    case ValueType::OptionalTensor: return "opt<" + r + (shape ? shape_string(*shape) : "[?]") + ">";
+    case ValueType::OptionalSequence: return "opt<seq<" + r + ">>";
+    case ValueType::Tensor: break;
+  }
   return r + (shape ? shape_string(*shape) : "[?]");
 }
 
@@ -353,6 +360,7 @@ std::unique_ptr<Graph> Graph::clone() const {
     c->kind = v->kind;
     c->name = v->name;
     c->dtype = v->dtype;
+    c->type = v->type;
     c->shape = v->shape;
     c->constant = v->constant;
     c->shape_value = v->shape_value;
@@ -469,7 +477,8 @@ void Graph::verify_scoped(const std::vector<const Graph*>& outer) const {
   }
   for (auto& n : nodes_) {
     if (!n->op) {
-      SINTER_CHECK(!n->subgraphs.empty(), ValueError, "node '", n->name, "' (", n->kind,
+      if (is_sequence_kind(n->kind)) verify_sequence_node(*n);
+      SINTER_CHECK(!n->subgraphs.empty() || is_sequence_kind(n->kind), ValueError, "node '", n->name, "' (", n->kind,
                    "): not a registry op and has no subgraphs");
       for (auto& sg : n->subgraphs) {
         SINTER_CHECK(sg != nullptr, ValueError, "node '", n->name, "' (", n->kind, "): null subgraph");
@@ -482,6 +491,9 @@ void Graph::verify_scoped(const std::vector<const Graph*>& outer) const {
     const ops::OpDef& op = *n->op;
     SINTER_CHECK(n->attr_inputs.size() <= n->inputs.size(), ValueError, "node '", n->name, "' (", op.name,
                  "): more attribute inputs than inputs");
+    for (const Value* v : n->inputs)
+      SINTER_CHECK(!v || v->is_tensor(), ValueError, "node '", n->name, "' (", op.name, "): input '", v->name,
+                   "' is a ", value_type_name(v->type), "; the op takes tensors");
     for (size_t k = 0; k < n->attr_inputs.size(); ++k) {
       size_t a = n->attr_inputs[k];
       SINTER_CHECK(a < op.attr_specs.size(), ValueError, "node '", n->name, "' (", op.name, "): attribute input ", k,

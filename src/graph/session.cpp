@@ -9,6 +9,7 @@
 
 #include "core/tensor_util.h"
 #include "graph/graph_util.h"
+#include "graph/sequence.h"
 #include "sinter/autograd.h"
 #include "sinter/graph/fuse.h"
 #include "sinter/ops/factory.h"
@@ -82,11 +83,13 @@ struct Session::Impl {
   std::vector<Tensor> constants;  // per slot (defined for constant slots)
   std::vector<const Value*> slot_value;
   size_t max_plans = 32;
+  bool tensor_io = true;  // every graph input and output is a tensor (run() may be used)
 
   mutable std::shared_mutex plan_mu;
   mutable std::map<ShapeKey, std::shared_ptr<const Plan>> plans;
   mutable std::mutex arena_mu;
   mutable std::vector<std::unique_ptr<Arena>> arenas;
+  const std::vector<std::unique_ptr<Session>> no_bodies;
 
   int add_slot(const Value* v) {
     int s = static_cast<int>(n_slots++);
@@ -97,8 +100,8 @@ struct Session::Impl {
   }
 
   std::shared_ptr<const Plan> make_plan(const ShapeKey& key) const;
-  std::vector<Tensor> run_dynamic(const std::vector<Tensor>& inputs) const;
-  std::vector<Tensor> run_control(const Step& step, const std::vector<Tensor>& in) const;
+  std::vector<RunValue> run_dynamic(const std::vector<RunValue>& inputs) const;
+  std::vector<RunValue> run_control(const Step& step, const std::vector<RunValue>& in) const;
   static std::vector<Tensor> run_gradient(const Node& n, const std::vector<Tensor>& in);
   std::shared_ptr<const Plan> plan_for(const ShapeKey& shapes) const {
     {
@@ -320,9 +323,9 @@ Session::Session(const Graph& g, SessionOptions options) : graph_(g.clone()), im
   stats_.nodes_before = G.num_nodes();
   SINTER_CHECK(!G.outputs().empty(), ValueError, "Session: graph '", G.name(), "' has no outputs");
   for (Node* n : G.nodes())
-    SINTER_CHECK(n->op != nullptr || n->kind == "If" || n->kind == "Loop" || n->kind == "Scan" || n->kind == "Gradient",
-                 NotImplementedError,
-                 "Session: node '", n->name, "' (", n->kind, "): unknown control-flow node");
+    SINTER_CHECK(n->op != nullptr || n->kind == "If" || n->kind == "Loop" || n->kind == "Scan" ||
+                     n->kind == "Gradient" || is_sequence_kind(n->kind),
+                 NotImplementedError, "Session: node '", n->name, "' (", n->kind, "): unknown control-flow node");
   if (options.fold_constants) stats_.folded = fold_constants(G);
   if (options.eliminate_dead_code) stats_.removed = eliminate_dead_code(G);
   if (options.fuse) stats_.fused = fuse_for_inference(G);
@@ -346,6 +349,8 @@ Session::Session(const Graph& g, SessionOptions options) : graph_(g.clone()), im
     I.steps.push_back(std::move(s));
   }
   for (Value* v : G.outputs()) I.output_slots.push_back(I.slot_of.at(v));
+  for (Value* v : G.inputs()) I.tensor_io = I.tensor_io && v->is_tensor();
+  for (Value* v : G.outputs()) I.tensor_io = I.tensor_io && v->is_tensor();
   // Keyed inputs: graph inputs whose values reach an attribute input or a data-dependent op
   // through computations on values (not through shape-only ops such as `shape`).
   {
@@ -405,46 +410,62 @@ MemoryPlan Session::memory_plan(const std::vector<std::vector<int64_t>>& input_s
   return impl_->plan_for(key)->report;
 }
 
+namespace {
+
+// Checks one tensor input against its graph input (dtype, device, shape; symbolic dims bound
+// consistently across inputs) and makes it contiguous.
+void check_tensor_input(const Value* v, Tensor& t, std::map<std::string, std::pair<int64_t, std::string>>& bound) {
+  SINTER_CHECK(t.defined(), ValueError, "Session::run: input '", v->name, "' is an undefined tensor");
+  SINTER_CHECK(t.dtype() == v->dtype, DTypeError, "Session::run: input '", v->name, "' expects dtype ",
+               dtype_name(v->dtype), ", got ", dtype_name(t.dtype()));
+  SINTER_CHECK(t.device().is_cpu(), NotImplementedError, "Session::run: input '", v->name, "' is on ",
+               t.device().str(), "; the executor runs on the CPU");
+  if (v->shape) {
+    const Shape& s = *v->shape;
+    bool ok = static_cast<int64_t>(s.size()) == t.dim();
+    for (size_t d = 0; ok && d < s.size(); ++d) {
+      if (s[d].is_static()) {
+        ok = s[d].value == t.size(d);
+      } else if (s[d].is_symbolic()) {
+        auto [it, fresh] = bound.emplace(s[d].symbol, std::make_pair(t.size(d), v->name));
+        SINTER_CHECK(fresh || it->second.first == t.size(d), ShapeError, "Session::run: input '", v->name,
+                     "' has ", s[d].symbol, " = ", t.size(d), " (shape ", shape_str(t.sizes()), ") but input '",
+                     it->second.second, "' has ", s[d].symbol, " = ", it->second.first);
+      }
+    }
+    SINTER_CHECK(ok, ShapeError, "Session::run: input '", v->name, "' expects shape ", shape_string(s), ", got ",
+                 shape_str(t.sizes()));
+  }
+  if (!t.is_contiguous() || t.storage_offset() != 0) t = t.clone(MemoryFormat::Contiguous);
+}
+
+}  // namespace
+
 std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs_in) const {
   const Impl& I = *impl_;
   const Graph& G = *graph_;
   SINTER_CHECK(inputs_in.size() == G.inputs().size(), ValueError, "Session::run: graph '", G.name(), "' takes ",
                G.inputs().size(), " inputs, got ", inputs_in.size());
+  SINTER_CHECK(I.tensor_io, ValueError, "Session::run: graph '", G.name(),
+               "' takes or gives sequences or optionals; use run_values");
   // Check dtypes and shapes (binding symbolic dims consistently across inputs).
   std::map<std::string, std::pair<int64_t, std::string>> bound;
   ShapeKey key;
   std::vector<Tensor> inputs(inputs_in);
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const Value* v = G.inputs()[i];
     Tensor& t = inputs[i];
-    SINTER_CHECK(t.defined(), ValueError, "Session::run: input '", v->name, "' is an undefined tensor");
-    SINTER_CHECK(t.dtype() == v->dtype, DTypeError, "Session::run: input '", v->name, "' expects dtype ",
-                 dtype_name(v->dtype), ", got ", dtype_name(t.dtype()));
-    SINTER_CHECK(t.device().is_cpu(), NotImplementedError, "Session::run: input '", v->name, "' is on ",
-                 t.device().str(), "; the executor runs on the CPU");
-    if (v->shape) {
-      const Shape& s = *v->shape;
-      bool ok = static_cast<int64_t>(s.size()) == t.dim();
-      for (size_t d = 0; ok && d < s.size(); ++d) {
-        if (s[d].is_static()) {
-          ok = s[d].value == t.size(d);
-        } else if (s[d].is_symbolic()) {
-          auto [it, fresh] = bound.emplace(s[d].symbol, std::make_pair(t.size(d), v->name));
-          SINTER_CHECK(fresh || it->second.first == t.size(d), ShapeError, "Session::run: input '", v->name,
-                       "' has ", s[d].symbol, " = ", t.size(d), " (shape ", shape_str(t.sizes()), ") but input '",
-                       it->second.second, "' has ", s[d].symbol, " = ", it->second.first);
-        }
-      }
-      SINTER_CHECK(ok, ShapeError, "Session::run: input '", v->name, "' expects shape ", shape_string(s), ", got ",
-                   shape_str(t.sizes()));
-    }
-    if (!t.is_contiguous() || t.storage_offset() != 0) t = t.clone(MemoryFormat::Contiguous);
+    check_tensor_input(G.inputs()[i], t, bound);
     key.emplace_back(t.sizes().begin(), t.sizes().end());
   }
   for (size_t i : I.keyed_inputs)
     key.push_back(inputs[i].numel() <= kMaxEarlyNumel ? key_words(inputs[i]) : std::vector<int64_t>{});
   auto plan = I.plan_for(key);
-  if (plan->dynamic) return I.run_dynamic(inputs);
+  if (plan->dynamic) {
+    std::vector<RunValue> vin(inputs.begin(), inputs.end());
+    std::vector<Tensor> r;
+    for (RunValue& v : I.run_dynamic(vin)) r.push_back(std::move(v.tensor));
+    return r;
+  }
   const auto& slots = plan->slots;
   NoGradGuard ng;
   auto arena = I.take_arena(static_cast<size_t>(std::max<int64_t>(plan->report.peak_bytes, kAlign)));
@@ -520,38 +541,47 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs_in) const {
   return out;
 }
 
-std::vector<Tensor> Session::Impl::run_dynamic(const std::vector<Tensor>& inputs) const {
-  // Node by node, each output a fresh tensor, freed after its last use.
+std::vector<RunValue> Session::Impl::run_dynamic(const std::vector<RunValue>& inputs) const {
+  // Node by node, each output a fresh value, freed after its last use.
   NoGradGuard ng;
-  std::vector<Tensor> vals(n_slots);
+  std::vector<RunValue> vals(n_slots);
   for (size_t i = 0; i < input_slots.size(); ++i) vals[input_slots[i]] = inputs[i];
   for (size_t s = 0; s < n_slots; ++s)
     if (constants[s].defined()) vals[s] = constants[s];
-  std::vector<Tensor> in;
+  std::vector<RunValue> in;
+  std::vector<Tensor> tin;
   for (size_t k = 0; k < steps.size(); ++k) {
     const Step& step = steps[k];
     in.clear();
-    for (int s : step.in) in.push_back(s >= 0 ? vals[s] : Tensor());
-    std::vector<Tensor> outs;
+    for (int s : step.in) in.push_back(s >= 0 ? vals[s] : RunValue());
+    std::vector<RunValue> outs;
     if (!step.op) {
-      outs = run_control(step, in);
+      outs = is_sequence_kind(step.node->kind) ? run_sequence_node(*step.node, in, bodies.count(step.node) ? bodies.at(step.node) : no_bodies)
+                                               : run_control(step, in);
     } else {
-      auto attrs = resolve_attrs(*step.node, step.attrs, in);
+      tin.clear();
+      for (RunValue& v : in) tin.push_back(std::move(v.tensor));
+      auto attrs = resolve_attrs(*step.node, step.attrs, tin);
       SINTER_ASSERT(attrs.has_value(), "attribute inputs hold data during a run");
-      in.resize(step.n_op_in);
-      outs = evaluate_node(*step.node, in, *attrs);
+      tin.resize(step.n_op_in);
+      for (Tensor& t : evaluate_node(*step.node, tin, *attrs)) outs.emplace_back(std::move(t));
     }
     for (size_t i = 0; i < step.node->outputs.size() && i < outs.size(); ++i) vals[step.out[i]] = std::move(outs[i]);
     for (int s : step.in)
-      if (s >= 0 && last_use[s] == static_cast<int64_t>(k) && !constants[s].defined()) vals[s] = Tensor();
+      if (s >= 0 && last_use[s] == static_cast<int64_t>(k) && !constants[s].defined()) vals[s] = RunValue();
   }
-  std::vector<Tensor> out;
+  std::vector<RunValue> out;
   for (int s : output_slots) {
-    const Tensor& t = vals[s];
-    bool owned = slot_value[s]->kind == Value::Kind::NodeOutput && slot_value[s]->producer->op &&
-                 !slot_value[s]->producer->op->is_view &&
-                 std::count(output_slots.begin(), output_slots.end(), s) == 1;
-    out.push_back(owned && t.is_contiguous() ? t : t.clone(MemoryFormat::Contiguous));
+    RunValue v = vals[s];
+    if (v.is_sequence()) {  // elements may alias inputs, constants or each other
+      for (Tensor& t : v.sequence) t = t.clone(MemoryFormat::Contiguous);
+    } else if (v.is_tensor()) {
+      bool owned = slot_value[s]->kind == Value::Kind::NodeOutput && slot_value[s]->producer->op &&
+                   !slot_value[s]->producer->op->is_view &&
+                   std::count(output_slots.begin(), output_slots.end(), s) == 1;
+      if (!owned || !v.tensor.is_contiguous()) v.tensor = v.tensor.clone(MemoryFormat::Contiguous);
+    }
+    out.push_back(std::move(v));
   }
   return out;
 }
@@ -590,6 +620,49 @@ std::vector<Tensor> Session::Impl::run_gradient(const Node& n, const std::vector
   return r;
 }
 
+std::vector<RunValue> Session::run_values(const std::vector<RunValue>& inputs_in) const {
+  const Impl& I = *impl_;
+  const Graph& G = *graph_;
+  SINTER_CHECK(inputs_in.size() == G.inputs().size(), ValueError, "Session::run_values: graph '", G.name(),
+               "' takes ", G.inputs().size(), " inputs, got ", inputs_in.size());
+  auto expect = [&](const Value* v, const RunValue& r, bool ok) {
+    SINTER_CHECK(ok, ValueError, "Session::run_values: input '", v->name, "' is a ", value_type_name(v->type),
+                 ", got ", r.kind_name());
+  };
+  if (I.tensor_io) {
+    std::vector<Tensor> ts;
+    for (size_t i = 0; i < inputs_in.size(); ++i) {
+      expect(G.inputs()[i], inputs_in[i], inputs_in[i].is_tensor());
+      ts.push_back(inputs_in[i].tensor);
+    }
+    std::vector<RunValue> r;
+    for (Tensor& t : run(ts)) r.emplace_back(std::move(t));
+    return r;
+  }
+  std::map<std::string, std::pair<int64_t, std::string>> bound;
+  std::vector<RunValue> inputs(inputs_in);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Value* v = G.inputs()[i];
+    RunValue& r = inputs[i];
+    switch (v->type) {
+      case ValueType::Tensor: expect(v, r, r.is_tensor()); break;
+      case ValueType::Sequence: expect(v, r, r.is_sequence()); break;
+      case ValueType::OptionalTensor: expect(v, r, !r.is_sequence()); break;
+      case ValueType::OptionalSequence: expect(v, r, !r.is_tensor()); break;
+    }
+    if (r.is_tensor()) check_tensor_input(v, r.tensor, bound);
+    for (Tensor& t : r.sequence) {
+      SINTER_CHECK(t.defined(), ValueError, "Session::run_values: input '", v->name, "' holds an undefined tensor");
+      SINTER_CHECK(t.dtype() == v->dtype, DTypeError, "Session::run_values: input '", v->name, "' holds ",
+                   dtype_name(v->dtype), " tensors, got ", dtype_name(t.dtype()));
+      SINTER_CHECK(t.device().is_cpu(), NotImplementedError, "Session::run_values: input '", v->name, "' holds a tensor on ",
+                   t.device().str(), "; the executor runs on the CPU");
+      if (!t.is_contiguous() || t.storage_offset() != 0) t = t.clone(MemoryFormat::Contiguous);
+    }
+  }
+  return I.run_dynamic(inputs);
+}
+
 // Control flow, run node by node (the importer's conventions, see onnx/ops_control.cpp):
 //   If:   inputs [cond, then captures..., else captures...], attrs {then capture count};
 //         bodies then/else take their captures as inputs.
@@ -600,55 +673,67 @@ std::vector<Tensor> Session::Impl::run_gradient(const Node& n, const std::vector
 //         captures...], attrs {N, M, input axes, input directions, output axes, output
 //         directions, batched}; the body takes [state..., one slice per scan input...,
 //         captures...] and gives [state..., scan output slices...].
-std::vector<Tensor> Session::Impl::run_control(const Step& step, const std::vector<Tensor>& in) const {
+std::vector<RunValue> Session::Impl::run_control(const Step& step, const std::vector<RunValue>& vin) const {
   const Node& n = *step.node;
-  if (n.kind == "Gradient") return run_gradient(n, in);
+  if (n.kind == "Gradient") {
+    std::vector<Tensor> in;
+    for (const RunValue& v : vin) in.push_back(v.tensor);
+    auto r = run_gradient(n, in);
+    return std::vector<RunValue>(r.begin(), r.end());
+  }
   const auto& subs = bodies.at(step.node);
   const ops::Attrs& a = step.attrs;
   auto fail = [&](const std::string& why) {
     throw ValueError(detail::str_cat("node '", n.name, "' (", n.kind, "): ", why));
   };
-  auto scalar_of = [&](const Tensor& t, const char* what) {
+  auto tensor_of = [&](const RunValue& v, const char* what) -> const Tensor& {
+    if (!v.is_tensor()) fail(detail::str_cat(what, " must be a tensor, got ", v.kind_name()));
+    return v.tensor;
+  };
+  auto scalar_of = [&](const RunValue& v, const char* what) {
+    const Tensor& t = tensor_of(v, what);
     if (t.numel() != 1) fail(detail::str_cat(what, " must hold one element, got shape ", shape_str(t.sizes())));
     return t.reshape({}).item();
   };
   if (n.kind == "If") {
     size_t n_then = static_cast<size_t>(a.i(0));
-    bool c = scalar_of(in[0], "the condition").to_bool();
-    std::vector<Tensor> caps;
+    bool c = scalar_of(vin[0], "the condition").to_bool();
+    std::vector<RunValue> caps;
     if (c)
-      caps.assign(in.begin() + 1, in.begin() + 1 + static_cast<std::ptrdiff_t>(n_then));
+      caps.assign(vin.begin() + 1, vin.begin() + 1 + static_cast<std::ptrdiff_t>(n_then));
     else
-      caps.assign(in.begin() + 1 + static_cast<std::ptrdiff_t>(n_then), in.end());
-    return subs[c ? 0 : 1]->run(caps);
+      caps.assign(vin.begin() + 1 + static_cast<std::ptrdiff_t>(n_then), vin.end());
+    return subs[c ? 0 : 1]->run_values(caps);
   }
   if (n.kind == "Loop") {
     const Session& body = *subs[0];
     size_t N = static_cast<size_t>(a.i(0));
-    std::vector<Tensor> carried(in.begin() + 2, in.begin() + 2 + static_cast<std::ptrdiff_t>(N));
-    std::vector<Tensor> caps(in.begin() + 2 + static_cast<std::ptrdiff_t>(N), in.end());
-    int64_t max_trip = in[0].defined() ? scalar_of(in[0], "the trip count M").to_long() : INT64_MAX;
-    bool cond = in[1].defined() ? scalar_of(in[1], "the condition").to_bool() : true;
+    std::vector<RunValue> carried(vin.begin() + 2, vin.begin() + 2 + static_cast<std::ptrdiff_t>(N));
+    std::vector<RunValue> caps(vin.begin() + 2 + static_cast<std::ptrdiff_t>(N), vin.end());
+    int64_t max_trip = !vin[0].is_none() ? scalar_of(vin[0], "the trip count M").to_long() : INT64_MAX;
+    bool cond = !vin[1].is_none() ? scalar_of(vin[1], "the condition").to_bool() : true;
     size_t K = body.graph().outputs().size() - 1 - N;
     std::vector<std::vector<Tensor>> scans(K);
     for (int64_t i = 0; i < max_trip && cond; ++i) {
-      std::vector<Tensor> bin;
+      std::vector<RunValue> bin;
       bin.push_back(sinter::full({}, Scalar(i), TensorOptions(DType::Long)));
       bin.push_back(sinter::full({}, Scalar(cond), TensorOptions(DType::Bool)));
       for (auto& t : carried) bin.push_back(t);
       for (auto& t : caps) bin.push_back(t);
-      auto out = body.run(bin);
+      auto out = body.run_values(bin);
       cond = scalar_of(out[0], "the body's condition").to_bool();
       for (size_t j = 0; j < N; ++j) carried[j] = out[1 + j];
-      for (size_t j = 0; j < K; ++j) scans[j].push_back(out[1 + N + j]);
+      for (size_t j = 0; j < K; ++j) scans[j].push_back(tensor_of(out[1 + N + j], "a scan output"));
     }
-    std::vector<Tensor> r = carried;
+    std::vector<RunValue> r = carried;
     for (size_t j = 0; j < K; ++j)
       r.push_back(scans[j].empty() ? sinter::empty({0}, TensorOptions(body.graph().outputs()[1 + N + j]->dtype))
                                    : sinter::stack(scans[j], 0));
     return r;
   }
-  // Scan
+  // Scan (tensors only)
+  std::vector<Tensor> in;
+  for (const RunValue& v : vin) in.push_back(v.is_none() ? Tensor() : tensor_of(v, "a Scan input"));
   const Session& body = *subs[0];
   size_t N = static_cast<size_t>(a.i(0)), M = static_cast<size_t>(a.i(1));
   bool batched = a.b(6);
@@ -688,7 +773,7 @@ std::vector<Tensor> Session::Impl::run_control(const Step& step, const std::vect
         bin.push_back(x[j].select(ax, rev ? len - 1 - t : t).contiguous());
       }
       for (auto& c : caps) bin.push_back(c);
-      auto out = body.run(bin);
+      auto out = body.run(bin);  // (ValueError when the body takes or gives sequences)
       for (size_t j = 0; j < N; ++j) st[j] = out[j];
       for (size_t j = 0; j < K; ++j) outs[j].push_back(out[N + j]);
     }
@@ -705,7 +790,10 @@ std::vector<Tensor> Session::Impl::run_control(const Step& step, const std::vect
     }
     return r;
   };
-  if (!batched) return scan_once(state, xs, -1);
+  if (!batched) {
+    auto r = scan_once(state, xs, -1);
+    return std::vector<RunValue>(r.begin(), r.end());
+  }
   // Opset 8: axis 0 of every state and scan input is the batch; scan along axis 1.
   int64_t B = N ? state[0].size(0) : (M ? xs[0].size(0) : 0);
   std::vector<std::vector<Tensor>> per(N + K);
@@ -717,8 +805,8 @@ std::vector<Tensor> Session::Impl::run_control(const Step& step, const std::vect
     auto r = scan_once(st, x, lim);
     for (size_t j = 0; j < N + K; ++j) per[j].push_back(r[j]);
   }
-  std::vector<Tensor> r;
-  for (size_t j = 0; j < N + K; ++j) r.push_back(sinter::stack(per[j], 0));
+  std::vector<RunValue> r;
+  for (size_t j = 0; j < N + K; ++j) r.emplace_back(sinter::stack(per[j], 0));
   return r;
 }
 

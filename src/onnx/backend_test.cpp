@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include <onnx/onnx-data_pb.h>
+
 #include "onnx/onnx_internal.h"
 #include "sinter/graph/session.h"
 
@@ -88,6 +90,46 @@ Tensor load_case_tensor(const fs::path& f, DType want) {
   return detail::tensor_from_proto(t, o, f.string());
 }
 
+// A data file for graph value v: a TensorProto, or for sequences and optionals the
+// SequenceProto / OptionalProto the test generator writes.
+graph::RunValue load_case_value(const fs::path& f, const graph::Value* v) {
+  using graph::ValueType;
+  if (!v || v->is_tensor()) return load_case_tensor(f, v ? v->dtype : DType::Float);
+  LoadOptions o;
+  o.base_dir = f.parent_path().string();
+  std::string bytes = detail::read_file(f.string(), o.max_file_bytes);
+  auto from_seq = [&](const ::onnx::SequenceProto& sp) {
+    std::vector<Tensor> ts;
+    if (sp.sequence_values_size() || sp.map_values_size() || sp.optional_values_size() || sp.sparse_tensor_values_size())
+      throw NotImplementedError(f.string() + ": sequences of non-tensors are not supported");
+    for (auto& t : sp.tensor_values()) ts.push_back(detail::tensor_from_proto(t, o, f.string()));
+    return graph::RunValue::seq(std::move(ts));
+  };
+  if (v->type == ValueType::Sequence) {
+    ::onnx::SequenceProto sp;
+    detail::parse_message(bytes, sp, f.string());
+    return from_seq(sp);
+  }
+  ::onnx::OptionalProto op;
+  detail::parse_message(bytes, op, f.string());
+  if (op.has_tensor_value()) return detail::tensor_from_proto(op.tensor_value(), o, f.string());
+  if (op.has_sequence_value()) return from_seq(op.sequence_value());
+  return graph::RunValue::none();
+}
+
+std::string compare_value(const graph::RunValue& got, const graph::RunValue& want, double rtol, double atol) {
+  if (got.kind != want.kind) return std::string("got ") + got.kind_name() + ", expected " + want.kind_name();
+  if (got.is_tensor()) return compare(got.tensor, want.tensor, rtol, atol);
+  if (got.sequence.size() != want.sequence.size())
+    return "sequence of length " + std::to_string(got.sequence.size()) + " != expected " +
+           std::to_string(want.sequence.size());
+  for (size_t i = 0; i < got.sequence.size(); ++i) {
+    std::string m = compare(got.sequence[i], want.sequence[i], rtol, atol);
+    if (!m.empty()) return "sequence element " + std::to_string(i) + ": " + m;
+  }
+  return "";
+}
+
 }  // namespace
 
 CaseResult run_case(const std::string& dir, double rtol, double atol) {
@@ -114,24 +156,23 @@ CaseResult run_case(const std::string& dir, double rtol, double atol) {
       return r;
     }
     for (auto& set : sets) {
-      std::vector<Tensor> inputs, expected;
+      std::vector<graph::RunValue> inputs, expected;
       auto in_files = numbered_files(set, "input_"), out_files = numbered_files(set, "output_");
       for (size_t i = 0; i < in_files.size(); ++i)
-        inputs.push_back(load_case_tensor(in_files[i], i < g->inputs().size() ? g->inputs()[i]->dtype : DType::Float));
+        inputs.push_back(load_case_value(in_files[i], i < g->inputs().size() ? g->inputs()[i] : nullptr));
       for (size_t i = 0; i < out_files.size(); ++i)
-        expected.push_back(
-            load_case_tensor(out_files[i], i < g->outputs().size() ? g->outputs()[i]->dtype : DType::Float));
+        expected.push_back(load_case_value(out_files[i], i < g->outputs().size() ? g->outputs()[i] : nullptr));
       if (inputs.size() != g->inputs().size()) {
         r.reason = "data set has " + std::to_string(inputs.size()) + " inputs, the graph " + std::to_string(g->inputs().size());
         return r;
       }
-      auto out = s.run(inputs);
+      auto out = s.run_values(inputs);
       if (out.size() != expected.size()) {
         r.reason = "got " + std::to_string(out.size()) + " outputs, expected " + std::to_string(expected.size());
         return r;
       }
       for (size_t i = 0; i < out.size(); ++i) {
-        std::string m = compare(out[i], expected[i], rtol, atol);
+        std::string m = compare_value(out[i], expected[i], rtol, atol);
         if (!m.empty()) {
           r.reason = set.filename().string() + " output " + std::to_string(i) + ": " + m;
           return r;

@@ -142,6 +142,8 @@ std::vector<graph::Value*> Ctx::emit_n(const char* op, std::vector<graph::Value*
 }
 
 graph::Value* Ctx::shape_of(graph::Value* v, int64_t start, int64_t end) {
+  if (v->is_tensor() && !v->shape) g.infer_shapes();
+  if (v->is_tensor() && !v->shape) return emit("shape", {v}, {start, end});  // rank known only at run time
   graph::Shape s = shape(v);
   int64_t r = static_cast<int64_t>(s.size());
   start = std::clamp<int64_t>(start < 0 ? start + r : start, 0, r);
@@ -167,6 +169,8 @@ std::vector<graph::Value*> Ctx::emit_control(const char* kind, std::vector<graph
                                               std::vector<std::shared_ptr<graph::Graph>> bodies, size_t n_out) {
   std::string base = (node.name().empty() ? node.op_type() : node.name()) + "/" + kind;
   std::string name = fresh(base);
+  // Control nodes' outputs are "<name>.<i>": a taken first output name means a taken node name.
+  for (int k = 1; g.find(name + ".0"); ++k) name = fresh(base + "_" + std::to_string(k));
   std::vector<std::string> outs;
   for (size_t i = 0; i < n_out; ++i) outs.push_back(fresh(name + "." + std::to_string(i)));
   std::vector<graph::ValueRef> refs;
@@ -177,6 +181,9 @@ std::vector<graph::Value*> Ctx::emit_control(const char* kind, std::vector<graph
 graph::Value* Ctx::element(graph::Value* v, int64_t i) { return emit("clone", {emit("select", {v}, {int64_t(0), i})}); }
 
 std::vector<graph::Value*> Ctx::emit_n(const char* op, std::vector<graph::Value*> inputs, ops::Attrs attrs) {
+  for (auto* v : inputs)
+    if (v && !v->is_tensor())
+      invalid("'" + v->name + "' is a " + graph::value_type_name(v->type) + ", the op takes tensors");
   const ops::OpDef* def = ops::Registry::get().find(op);
   SINTER_ASSERT(def != nullptr, "onnx importer names unknown op ", op);
   bool all_const = !graph::is_nondeterministic(*def);  // random ops draw at every run
@@ -219,6 +226,8 @@ void Ctx::set_out(size_t i, graph::Value* v) {
 }
 
 graph::Shape Ctx::shape(graph::Value* v) {
+  if (!v->is_tensor())
+    invalid("'" + v->name + "' is a " + graph::value_type_name(v->type) + ", the op takes a tensor");
   if (!v->shape) g.infer_shapes();
   if (!v->shape) unsupported("the shape of '" + v->name + "' is unknown");
   return *v->shape;
@@ -230,7 +239,7 @@ DimVector Ctx::static_shape(graph::Value* v, const char* why) {
   return graph::static_sizes(s);
 }
 DType Ctx::dtype(graph::Value* v) {
-  if (v->kind == graph::Value::Kind::NodeOutput && !v->shape) g.infer_shapes();
+  if (v->kind == graph::Value::Kind::NodeOutput && v->is_tensor() && v->producer->op && !v->shape) g.infer_shapes();
   return v->dtype;
 }
 int64_t Ctx::axis(int64_t a, int64_t r, const char* what) const {
@@ -412,6 +421,7 @@ struct Scope {
     for (int k = 1; g->find(local); ++k) local = name + "#outer" + std::to_string(k);
     graph::Value* in = g->add_input(local, outer->dtype, outer->shape.value_or(graph::Shape{}));
     if (!outer->shape) in->shape.reset();
+    in->type = outer->type;
     names[name] = in;
     captured.push_back(outer);
     return in;
@@ -452,8 +462,16 @@ class Importer {
         define(vi.name(), v, "input");
         continue;
       }
-      if (!vi.type().has_tensor_type())
-        throw NotImplementedError("onnx: input '" + vi.name() + "' is not a tensor (sequences/maps are not supported)");
+      if (!vi.type().has_tensor_type()) {  // a sequence or optional: its element shape is not kept
+        auto [type, edt] = value_type_from_onnx(vi.type(), "onnx: input '" + vi.name() + "'");
+        if (vi.name().empty() || sc.names.count(vi.name()) || g.find(vi.name()))
+          throw ValueError("onnx: input '" + vi.name() + "' is unnamed or defined twice");
+        graph::Value* v = g.add_input(vi.name(), edt, {});
+        v->shape.reset();
+        v->type = type;
+        define(vi.name(), v, "input");
+        continue;
+      }
       DType dt = dtype_from_onnx(vi.type().tensor_type().elem_type(), "input '" + vi.name() + "'");
       if (vi.name().empty()) throw ValueError("onnx: graph input with an empty name");
       if (sc.names.count(vi.name()) || g.find(vi.name())) throw ValueError("onnx: input '" + vi.name() + "' is defined twice");
@@ -552,7 +570,14 @@ class Importer {
           std::string nm = vi.name();
           for (int j = 1; g.find(nm); ++j) nm = vi.name() + "#copy" + std::to_string(j);
           if (depth == 0 && nm != vi.name()) throw ValueError("onnx: graph output name '" + vi.name() + "' clashes with another value");
-          v = g.add_node(*clone, {v}, {}, std::vector<std::string>{nm}, nm + "/copy")->output();
+          if (v->is_tensor()) {
+            v = g.add_node(*clone, {v}, {}, std::vector<std::string>{nm}, nm + "/copy")->output();
+          } else {  // sequences and optionals pass through an Identity sequence node
+            graph::Value* c = g.add_control_node("Identity", {v}, {}, {nm}, {}, nm + "/copy")->output();
+            c->type = v->type;
+            c->dtype = v->dtype;
+            v = c;
+          }
         }
       }
       outs.emplace_back(v);

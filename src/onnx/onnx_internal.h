@@ -19,6 +19,9 @@ namespace sinter::onnx::detail {
 
 /// ONNX TensorProto.DataType -> sinter dtype (NotImplementedError for strings, complex, ...).
 DType dtype_from_onnx(int32_t elem_type, const std::string& what);
+/// The value type and element dtype of a TypeProto: a tensor, a sequence of tensors, or an
+/// optional of either (NotImplementedError for maps and nested sequences). ops_sequence.cpp.
+std::pair<graph::ValueType, DType> value_type_from_onnx(const ::onnx::TypeProto& t, const std::string& what);
 /// Checks declared dims (>= 0, product within max_tensor_bytes for this dtype).
 DimVector checked_dims(const google::protobuf::RepeatedField<int64_t>& dims, DType dt, const LoadOptions& o,
                        const std::string& what);

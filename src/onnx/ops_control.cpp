@@ -30,8 +30,10 @@ void if_build(Ctx& c) {
   for (size_t i = 0; i < n; ++i) {
     const Value* a = th.graph->outputs()[i];
     const Value* b = el.graph->outputs()[i];
-    if (a->dtype != b->dtype) c.invalid("the branches' output " + std::to_string(i) + " differ in dtype");
+    if (a->dtype != b->dtype || a->type != b->type)
+      c.invalid("the branches' output " + std::to_string(i) + " differ in type or dtype");
     outs[i]->dtype = a->dtype;
+    outs[i]->type = a->type;
     c.set_out(i, outs[i]);
   }
 }
@@ -52,7 +54,10 @@ void loop_build(Ctx& c) {
   ins.insert(ins.end(), body.captured.begin(), body.captured.end());
   auto outs = c.emit_control("Loop", ins, {int64_t(N)}, {body.graph}, N + K);
   for (size_t i = 0; i < N + K; ++i) {
-    outs[i]->dtype = body.graph->outputs()[1 + i]->dtype;
+    const Value* b = body.graph->outputs()[1 + i];
+    if (i >= N && !b->is_tensor()) c.unsupported("Loop scan outputs that are not tensors");
+    outs[i]->dtype = b->dtype;
+    outs[i]->type = b->type;
     c.set_out(i, outs[i]);
   }
 }

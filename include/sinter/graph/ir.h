@@ -69,6 +69,14 @@ struct Use {
   size_t index = 0;
 };
 
+/// What a value holds: a tensor, a sequence of tensors (all of the value's dtype), or an
+/// optional (ONNX Optional: empty, or holding a tensor / a sequence). Non-tensor values are
+/// made and read only by sequence and control-flow nodes (op == nullptr); their shape stays
+/// unknown.
+enum class ValueType : uint8_t { Tensor, Sequence, OptionalTensor, OptionalSequence };
+/// "tensor", "sequence", "optional<tensor>", "optional<sequence>".
+const char* value_type_name(ValueType t);
+
 /// A typed, shaped value. Exactly one of: graph input, initializer (a constant tensor),
 /// output of a node, or undefined (named before its producer was added; the verifier
 /// rejects graphs that still hold undefined values).
@@ -76,7 +84,8 @@ struct Value {
   enum class Kind { Undefined, Input, Initializer, NodeOutput };
   Kind kind = Kind::Undefined;
   std::string name;
-  DType dtype = DType::Float;
+  DType dtype = DType::Float;  // for sequences and optionals: the element dtype
+  ValueType type = ValueType::Tensor;
   /// Unknown (nullopt) until given (graph inputs) or inferred (infer_shapes()).
   std::optional<Shape> shape;
   /// The constant, for initializers.
@@ -95,7 +104,9 @@ struct Value {
   bool is_input() const { return kind == Kind::Input; }
   bool is_initializer() const { return kind == Kind::Initializer; }
   bool is_constant() const { return kind == Kind::Initializer; }
-  /// "f32[N, 64]" (or "f32[?]" when the shape is unknown).
+  bool is_tensor() const { return type == ValueType::Tensor; }
+  /// "f32[N, 64]" (or "f32[?]" when the shape is unknown); "seq<f32>", "opt<f32[?]>",
+  /// "opt<seq<f32>>" for the other value types.
   std::string type_str() const;
 };
 
@@ -112,8 +123,9 @@ struct ValueRef {
   ValueRef(std::string_view n) : name(n) {}              // NOLINT
 };
 
-/// One op application. `op` is the registry entry; control-flow nodes (If/Loop/Scan) have
-/// op == nullptr, `kind` naming them, and their bodies in `subgraphs`.
+/// One op application. `op` is the registry entry; control-flow nodes (If/Loop/Scan) and
+/// sequence/optional nodes (SequenceConstruct, SequenceAt, SequenceMap, Optional, ... see
+/// src/graph/sequence.h) have op == nullptr, `kind` naming them, and bodies in `subgraphs`.
 ///
 /// Attribute inputs: an attribute may take its value from a tensor at run time (a Reshape
 /// whose target shape is computed by the graph). Such values are extra inputs after the op's
@@ -172,7 +184,8 @@ class Graph {
                  std::vector<std::string> output_names, std::string name = "");
   Node* add_node(std::string_view op, std::vector<ValueRef> inputs, ops::Attrs attrs,
                  std::vector<std::string> output_names, std::string name = "");
-  /// A control-flow node (If, Loop, Scan): no registry op, bodies as subgraphs.
+  /// A control-flow or sequence node (If, Loop, Scan, SequenceAt, ...): no registry op, bodies
+  /// as subgraphs. The caller sets the outputs' value types and dtypes.
   Node* add_control_node(std::string kind, std::vector<ValueRef> inputs, ops::Attrs attrs,
                          std::vector<std::string> output_names, std::vector<std::shared_ptr<Graph>> subgraphs,
                          std::string name = "");

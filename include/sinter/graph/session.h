@@ -4,6 +4,7 @@
 //   graph::Session s(g);                       // g is copied; later edits to g do not matter
 //   std::vector<Tensor> y = s.run({x});        // positional, in graph-input order
 //   auto named = s.run_named({{"x", x}});      // or by name
+//   auto r = s.run_values({RunValue::seq({a, b}), RunValue::none()});  // sequences / optionals
 //
 // Memory: every intermediate of a run lives in one 64-byte-aligned arena at an offset chosen
 // at plan time (liveness over the topological order, greedy by size). Outputs of view ops
@@ -21,6 +22,30 @@
 #include "sinter/graph/ir.h"
 
 namespace sinter::graph {
+
+/// A run-time value of any graph value type: a tensor, a sequence of tensors, or nothing (an
+/// empty optional). An optional that holds an element is that element (a tensor or sequence).
+struct RunValue {
+  enum class Kind : uint8_t { None, Tensor, Sequence };
+  Kind kind = Kind::None;
+  Tensor tensor;
+  std::vector<Tensor> sequence;
+
+  RunValue() = default;
+  RunValue(Tensor t) : kind(t.defined() ? Kind::Tensor : Kind::None), tensor(std::move(t)) {}  // NOLINT
+  static RunValue seq(std::vector<Tensor> s) {
+    RunValue r;
+    r.kind = Kind::Sequence;
+    r.sequence = std::move(s);
+    return r;
+  }
+  static RunValue none() { return RunValue(); }
+  bool is_none() const { return kind == Kind::None; }
+  bool is_tensor() const { return kind == Kind::Tensor; }
+  bool is_sequence() const { return kind == Kind::Sequence; }
+  /// "tensor", "sequence" or "nothing" (for errors).
+  const char* kind_name() const;
+};
 
 struct SessionOptions {
   bool fold_constants = true;
@@ -62,10 +87,17 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  /// Runs with inputs in graph-input order; returns the graph outputs in order.
+  /// Runs with inputs in graph-input order; returns the graph outputs in order. Graphs with
+  /// sequence or optional inputs or outputs need run_values (ValueError here).
   /// Wrong count / dtype / shape throws ValueError / DTypeError / ShapeError naming the input
   /// and showing expected and actual shapes. Safe to call concurrently.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs) const;
+  /// Runs a graph whose inputs or outputs may be sequences or optionals (any graph; tensor
+  /// graphs run as run() does). Each input must match its graph input's type: a tensor
+  /// (checked as run() does), a sequence of CPU tensors of the input's dtype, or for an
+  /// optional, nothing or its element. Mismatches throw ValueError / DTypeError naming the
+  /// input. Outputs (sequence elements included) are owned by the caller.
+  std::vector<RunValue> run_values(const std::vector<RunValue>& inputs) const;
   /// Runs with inputs by name (all graph inputs must be given); outputs by name.
   std::map<std::string, Tensor> run_named(const std::map<std::string, Tensor>& inputs) const;
 
