@@ -28,8 +28,10 @@ ops::AttrValue attr_from_tensor(const Node& n, size_t attr, const Tensor& t_in) 
   if (t_in.numel() > (int64_t(1) << 16)) fail("has too many elements");
   Tensor t = t_in.contiguous();
   const auto& def = spec.default_value;
+  // Without a typed default, a 1-D integer tensor is a list (read as its element where the op
+  // wants a scalar, see Attrs::s); a 1-D float tensor of one element is a scalar.
   bool want_list = std::holds_alternative<DimVector>(def) ||
-                   (std::holds_alternative<std::monostate>(def) && t.dim() == 1);
+                   (std::holds_alternative<std::monostate>(def) && t.dim() == 1 && is_integral(t.dtype()));
   if (want_list) {
     if (!is_integral(t.dtype())) fail("must be an integer tensor");
     Tensor l = t.to(DType::Long).contiguous();

@@ -348,6 +348,21 @@ void slice_build(Ctx& c) {
     starts = c.attr_ints("starts");
     ends = c.attr_ints("ends");
     axes = c.attr_ints("axes");
+  } else if ((c.has_in(3) && !c.is_const(3)) || (c.has_in(4) && !c.is_const(4))) {
+    // run-time axes or steps too: every slice attribute from the tensors (steps must be > 0)
+    int64_t k = dyn_len(c, c.in(1), "starts");
+    if (dyn_len(c, c.in(2), "ends") != k) c.invalid("starts and ends differ in length");
+    V st = as_long(c, c.in(1)), en = as_long(c, c.in(2));
+    V ax = c.has_in(3) ? as_long(c, c.in(3)) : nullptr, sp = c.has_in(4) ? as_long(c, c.in(4)) : nullptr;
+    if ((ax && dyn_len(c, ax, "axes") != k) || (sp && dyn_len(c, sp, "steps") != k)) c.invalid("axes/steps lengths differ from starts");
+    for (int64_t i = 0; i < k; ++i) {
+      Ctx::AttrIn ai{{1, c.element(st, i)}, {2, c.element(en, i)}};
+      if (ax) ai.push_back({0, c.element(ax, i)});
+      if (sp) ai.push_back({3, c.element(sp, i)});
+      x = c.emit("slice", {x}, {i, std::monostate{}, std::monostate{}, int64_t(1)}, ai);
+    }
+    c.set_out(0, x);
+    return;
   } else if (!c.is_const(1) || !c.is_const(2)) {  // run-time bounds: axes and steps must be constants
     int64_t k = dyn_len(c, c.in(1), "starts");
     if (dyn_len(c, c.in(2), "ends") != k) c.invalid("starts and ends differ in length");

@@ -55,8 +55,15 @@ static const T& get_attr(const AttrValue& v, size_t k, const char* want) {
   SINTER_ASSERT(p != nullptr, "attribute ", k, " is not ", want);
   return *p;
 }
+// A one-element int list (an attribute input given as a 1-D tensor of one value, as ONNX
+// often stores scalars) reads as its element where a scalar is wanted.
+static const int64_t* single(const AttrValue& v) {
+  auto* l = std::get_if<DimVector>(&v);
+  return l && l->size() == 1 ? &(*l)[0] : nullptr;
+}
 int64_t Attrs::i(size_t k) const {
   if (auto* d = std::get_if<double>(&(*this)[k])) return static_cast<int64_t>(*d);
+  if (auto* one = single((*this)[k])) return *one;
   if (auto* b = std::get_if<bool>(&(*this)[k])) return *b;
   if (auto* s = std::get_if<Scalar>(&(*this)[k])) return s->to_long();
   return get_attr<int64_t>((*this)[k], k, "an int");
@@ -74,6 +81,7 @@ Scalar Attrs::s(size_t k) const {
   if (auto* i = std::get_if<int64_t>(&(*this)[k])) return Scalar(*i);
   if (auto* d = std::get_if<double>(&(*this)[k])) return Scalar(*d);
   if (auto* b = std::get_if<bool>(&(*this)[k])) return Scalar(*b);
+  if (auto* one = single((*this)[k])) return Scalar(*one);
   return get_attr<Scalar>((*this)[k], k, "a scalar");
 }
 IntArrayRef Attrs::ints(size_t k) const { return get_attr<DimVector>((*this)[k], k, "an int list"); }
