@@ -292,33 +292,36 @@ void max_pool_idx_fast(const Pool& p, const T* x, T* y, int64_t* ind) {
   });
 }
 
-inline float nanmax(float a, float b) { return (b > a || b != b) ? b : a; }
-inline double nanmax(double a, double b) { return (b > a || b != b) ? b : a; }
+inline float nanmax(float a, float b) { return ((b > a) | (b != b)) ? b : a; }  // one select: vectorises
+inline double nanmax(double a, double b) { return ((b > a) | (b != b)) ? b : a; }
 
 // Values only, 2-D, dilation 1: per output row, the elementwise max of the window's input rows
-// (a vectorisable pass over W), then the max over each column window of that row.
+// (a vectorisable pass over W, into a row padded with -inf), then the max of every kw-wide
+// window of that row (kw vectorisable passes), then every sw-th of those.
 template <class T>
 void max_pool_rows(const Pool& p, const T* x, T* y) {
   using A = compute_t<T>;
   const A ninf = -std::numeric_limits<A>::infinity();
+  const int64_t span = (p.OW - 1) * p.sw + 1;               // window starts needed
+  const int64_t padded = std::max(p.pw + p.W, span + p.kw);  // row length with the padding
   for_planes(p.planes(), p.OH * p.OW * p.kh * p.kw, [&](int64_t pl) {
-    std::vector<A> row(static_cast<size_t>(p.W));
+    std::vector<A> row(static_cast<size_t>(padded), ninf), win(static_cast<size_t>(span));
     const T* xp = x + pl * p.H * p.W;
     T* yp = y + pl * p.OH * p.OW;
     for (int64_t oh = 0; oh < p.OH; ++oh) {
       int64_t h0 = std::max<int64_t>(oh * p.sh - p.ph, 0), h1 = std::min(oh * p.sh - p.ph + p.kh, p.H);
-      A* r = row.data();
+      A* r = row.data() + p.pw;
       for (int64_t iw = 0; iw < p.W; ++iw) r[iw] = ninf;
       for (int64_t ih = h0; ih < h1; ++ih) {
         const T* src = xp + ih * p.W;
         for (int64_t iw = 0; iw < p.W; ++iw) r[iw] = nanmax(r[iw], static_cast<A>(src[iw]));
       }
-      for (int64_t ow = 0; ow < p.OW; ++ow) {
-        int64_t w0 = std::max<int64_t>(ow * p.sw - p.pw, 0), w1 = std::min(ow * p.sw - p.pw + p.kw, p.W);
-        A best = ninf;
-        for (int64_t iw = w0; iw < w1; ++iw) best = nanmax(best, r[iw]);
-        yp[oh * p.OW + ow] = T(best);
-      }
+      const A* rp = row.data();
+      A* w = win.data();
+      for (int64_t j = 0; j < span; ++j) w[j] = rp[j];
+      for (int64_t t = 1; t < p.kw; ++t)
+        for (int64_t j = 0; j < span; ++j) w[j] = nanmax(w[j], rp[j + t]);
+      for (int64_t ow = 0; ow < p.OW; ++ow) yp[oh * p.OW + ow] = T(w[ow * p.sw]);
     }
   });
 }
