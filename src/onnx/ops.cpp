@@ -794,14 +794,33 @@ void reduce_build(Ctx& c, const char* op, int axes_input_from) {
   if (c.opset >= axes_input_from && c.has_in(1) && !c.is_const(1) &&
       (ro == "sum" || ro == "mean" || ro == "amax" || ro == "amin" || ro == "sumsquare" || ro == "logsum")) {
     // Axes known at run time (empty: all, or a no-op with noop_with_empty_axes).
-    if (c.attr_i("noop_with_empty_axes", 0)) c.unsupported("run-time axes with noop_with_empty_axes");
     bool keep = c.attr_i("keepdims", 1) != 0;
     V a = as_long(c, c.in(1));
     const char* base = ro == "sumsquare" || ro == "logsum" ? "sum" : op;
-    V in = ro == "sumsquare" ? c.emit("mul", {x, x}) : x;
-    V y = c.emit(base, {in}, {DimVector{}, keep}, {{0, a}});
-    if (ro == "logsum") y = c.emit("log", {y});
-    c.set_out(0, y);
+    auto reduce = [&](graph::Graph& g, V xv, V av) {
+      const ops::OpDef& mul = *ops::Registry::get().find("mul");
+      V in = ro == "sumsquare" ? g.add_node(mul, {xv, xv}, {})->output() : xv;
+      graph::Node* n = g.add_node(*ops::Registry::get().find(base), {in}, {DimVector{}, keep});
+      g.bind_attr_input(n, 0, av);
+      V y = n->output();
+      return ro == "logsum" ? g.add_node(*ops::Registry::get().find("log"), {y}, {})->output() : y;
+    };
+    if (!c.attr_i("noop_with_empty_axes", 0)) {
+      c.set_out(0, reduce(c.g, x, a));
+      return;
+    }
+    // Empty axes mean "no reduction": the output's rank depends on the data, so an If picks.
+    auto then_g = std::make_shared<graph::Graph>("noop");
+    V tx = then_g->add_input("x", c.dtype(x), c.shape(x));
+    then_g->set_outputs({then_g->add_node(*ops::Registry::get().find("clone"), {tx}, {})->output()});
+    auto else_g = std::make_shared<graph::Graph>("reduce");
+    V ex = else_g->add_input("x", c.dtype(x), c.shape(x));
+    V ea = else_g->add_input("axes", DType::Long, c.shape(a));
+    else_g->set_outputs({reduce(*else_g, ex, ea)});
+    V empty = c.emit("eq", {c.emit("numel", {a}), c.scalar(0, DType::Long)});
+    auto outs = c.emit_control("If", {empty, x, x, a}, {int64_t(1)}, {then_g, else_g}, 1);
+    outs[0]->dtype = else_g->outputs()[0]->dtype;
+    c.set_out(0, outs[0]);
     return;
   }
   auto axes = axes_of(c, axes_input_from, 1);
