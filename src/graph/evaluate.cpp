@@ -12,11 +12,7 @@ namespace sinter::graph {
 
 bool has_data(const Tensor& t) { return t.defined() && (t.numel() == 0 || t.storage()->data() != nullptr); }
 
-bool is_nondeterministic(const ops::OpDef& op) {
-  return op.name.find("dropout") != std::string::npos || op.name.find("rand") != std::string::npos ||
-         op.name.find("bernoulli") != std::string::npos || op.name.find("multinomial") != std::string::npos ||
-         op.name.find("normal") != std::string::npos;
-}
+bool is_nondeterministic(const ops::OpDef& op) { return op.random; }
 
 ops::AttrValue attr_from_tensor(const Node& n, size_t attr, const Tensor& t_in) {
   const auto& spec = n.op->attr_specs.at(attr);

@@ -53,8 +53,8 @@ constexpr int64_t kMaxEarlyNumel = 4096;
 
 /// True when t holds data (meta stand-ins do not).
 bool has_data(const Tensor& t);
-/// Ops whose result is not a function of their inputs (dropout, random): never evaluated early
-/// or folded.
+/// Ops whose result is not a function of their inputs (OpDef::random: dropout, random draws):
+/// never evaluated early or folded.
 bool is_nondeterministic(const ops::OpDef& op);
 /// Attribute `attr` of n's op from tensor t (a 1-D integer tensor for a list attribute, a
 /// one-element tensor for a scalar). ValueError naming the node and attribute otherwise.

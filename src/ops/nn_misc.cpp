@@ -94,7 +94,7 @@ TensorList dropout_backward(BackwardCtx& c, const TensorList& g) {
   return {g[0] * mask.to(g[0].dtype()) * (train ? dropout_scale(p) : 1.0)};
 }
 
-OpDef& dropout_op = def("native_dropout").input("input").attr("p", 0.5).attr("train", true).outputs(2)
+OpDef& dropout_op = def("native_dropout").draws_random().input("input").attr("p", 0.5).attr("train", true).outputs(2)
                         .set_meta(dropout_meta).set_cpu(dropout_kernel).set_backward(dropout_backward, kSaveOutputs)
                         .set_onnx("Dropout");
 

@@ -74,11 +74,11 @@ void bernoulli_kernel(const OpCall& c) {
 
 }  // namespace
 
-OpDef& uniform_like_op = def("random_uniform_like").input("self").attr("low", 0.0).attr("high", 1.0).attr("seed")
+OpDef& uniform_like_op = def("random_uniform_like").draws_random().input("self").attr("low", 0.0).attr("high", 1.0).attr("seed")
                              .attr("dtype").set_meta(random_meta).set_cpu(uniform_kernel).set_onnx("RandomUniformLike");
-OpDef& normal_like_op = def("random_normal_like").input("self").attr("mean", 0.0).attr("std", 1.0).attr("seed")
+OpDef& normal_like_op = def("random_normal_like").draws_random().input("self").attr("mean", 0.0).attr("std", 1.0).attr("seed")
                             .attr("dtype").set_meta(random_meta).set_cpu(normal_kernel).set_onnx("RandomNormalLike");
-OpDef& bernoulli_op = def("bernoulli").input("self").attr("seed").attr("dtype").set_meta(random_meta)
+OpDef& bernoulli_op = def("bernoulli").draws_random().input("self").attr("seed").attr("dtype").set_meta(random_meta)
                           .set_cpu(bernoulli_kernel).set_onnx("Bernoulli");
 
 }  // namespace ops

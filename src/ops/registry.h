@@ -83,6 +83,7 @@ struct OpDef {
   bool is_view = false;            // output aliases input 0 (meta gives strides/offset)
   bool data_dependent = false;     // meta reads input values (nonzero): no shape-only inference
   bool sizes_only = false;         // the kernel reads only its inputs' sizes (shape, numel)
+  bool random = false;             // draws from a generator: never folded or computed ahead of a run
   std::vector<std::string> onnx;   // ONNX op types this op maps to
   std::string backward_name;       // "AddBackward0"
 
@@ -102,6 +103,7 @@ struct OpDef {
   OpDef& view() { is_view = true; return *this; }
   OpDef& data_dependent_shape() { data_dependent = true; return *this; }
   OpDef& reads_sizes_only() { sizes_only = true; return *this; }
+  OpDef& draws_random() { random = true; return *this; }
   OpDef& set_onnx(std::string n) { onnx.push_back(std::move(n)); return *this; }
 };
 
