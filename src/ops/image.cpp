@@ -377,6 +377,22 @@ void cubic_conv(A t, A* w) {  // A = -0.75
   w[3] = c2(2 - t);
 }
 
+// Bicubic taps at (ix, iy): floor positions f, cubic weights along each axis, and each tap's
+// padded coordinate (-1 where it is out of bounds or NaN, which reads zero).
+template <class A>
+void cubic_taps(A ix, A iy, int64_t W, int64_t H, int64_t pm, bool ac, A& fx, A& fy, A* wx, A* wy, int64_t* cx,
+                int64_t* cy) {
+  fx = std::floor(ix);
+  fy = std::floor(iy);
+  cubic_conv(ix - fx, wx);
+  cubic_conv(iy - fy, wy);
+  for (int k = 0; k < 4; ++k) {
+    A vx = gs_pad(fx - 1 + static_cast<A>(k), W, pm, ac), vy = gs_pad(fy - 1 + static_cast<A>(k), H, pm, ac);
+    cx[k] = vx >= 0 && vx < static_cast<A>(W) ? static_cast<int64_t>(vx) : -1;
+    cy[k] = vy >= 0 && vy < static_cast<A>(H) ? static_cast<int64_t>(vy) : -1;
+  }
+}
+
 void grid_kernel(const OpCall& c) {
   Tensor x = contig(c.in[0]), g = contig(c.in[1]);
   const Tensor& y = c.out[0];
@@ -402,17 +418,9 @@ void grid_kernel(const OpCall& c) {
         T* yb = yp + nb * C * Ho * Wo + q;
         if (im == 2) {  // bicubic: 4x4 neighbours, each coordinate padded separately
           A ix = gs_unnormalize(gx, W, ac), iy = gs_unnormalize(gy, H, ac);
-          A fx = std::floor(ix), fy = std::floor(iy);
-          A wx[4], wy[4];
-          cubic_conv(ix - fx, wx);
-          cubic_conv(iy - fy, wy);
+          A fx, fy, wx[4], wy[4];
           int64_t cx[4], cy[4];
-          for (int k = 0; k < 4; ++k) {
-            A vx = gs_pad(fx - 1 + static_cast<A>(k), W, pm, ac), vy = gs_pad(fy - 1 + static_cast<A>(k), H, pm, ac);
-            // Out of bounds (or NaN) reads zero.
-            cx[k] = vx >= 0 && vx < static_cast<A>(W) ? static_cast<int64_t>(vx) : -1;
-            cy[k] = vy >= 0 && vy < static_cast<A>(H) ? static_cast<int64_t>(vy) : -1;
-          }
+          cubic_taps(ix, iy, W, H, pm, ac, fx, fy, wx, wy, cx, cy);
           for (int64_t ch = 0; ch < C; ++ch) {
             const T* pl = xb + ch * H * W;
             A acc = 0;
@@ -544,18 +552,11 @@ void grid_bwd_kernel(const OpCall& c) {
             A ix = gs_unnormalize(gx, W, ac), iy = gs_unnormalize(gy, H, ac);
             mx = ac ? static_cast<A>(W - 1) / 2 : static_cast<A>(W) / 2;
             my = ac ? static_cast<A>(H - 1) / 2 : static_cast<A>(H) / 2;
-            A fx = std::floor(ix), fy = std::floor(iy);
-            A wx[4], wy[4], dx[4], dy[4];
-            cubic_conv(ix - fx, wx);
-            cubic_conv(iy - fy, wy);
+            A fx, fy, wx[4], wy[4], dx[4], dy[4];
+            int64_t cx[4], cy[4];
+            cubic_taps(ix, iy, W, H, pm, ac, fx, fy, wx, wy, cx, cy);
             cubic_conv_grad(ix - fx, dx);
             cubic_conv_grad(iy - fy, dy);
-            int64_t cx[4], cy[4];
-            for (int k = 0; k < 4; ++k) {
-              A vx = gs_pad(fx - 1 + static_cast<A>(k), W, pm, ac), vy = gs_pad(fy - 1 + static_cast<A>(k), H, pm, ac);
-              cx[k] = vx >= 0 && vx < static_cast<A>(W) ? static_cast<int64_t>(vx) : -1;
-              cy[k] = vy >= 0 && vy < static_cast<A>(H) ? static_cast<int64_t>(vy) : -1;
-            }
             for (int64_t ch = 0; ch < C; ++ch) {
               A o = static_cast<A>(ob[ch * Ho * Wo]);
               const T* pl = xb + ch * H * W;
