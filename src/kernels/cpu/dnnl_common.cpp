@@ -68,19 +68,17 @@ class PrimitiveCache {
     lru_.splice(lru_.begin(), lru_, it->second.pos);
     return {true, it->second.entry};
   }
-  void insert(const Key& k, std::shared_ptr<CacheEntry> e) {
+  std::shared_ptr<CacheEntry> insert(const Key& k, std::shared_ptr<CacheEntry> e) {
     std::lock_guard<std::mutex> g(mu_);
     auto it = map_.find(k);
-    if (it != map_.end()) {  // another thread built it meanwhile
-      it->second.entry = std::move(e);
-      return;
-    }
+    if (it != map_.end()) return it->second.entry;  // another thread built it meanwhile: keep that one
     lru_.push_front(k);
-    map_.emplace(k, Slot{std::move(e), lru_.begin()});
+    map_.emplace(k, Slot{e, lru_.begin()});
     while (map_.size() > kCapacity) {
       map_.erase(lru_.back());
       lru_.pop_back();
     }
+    return e;
   }
   CacheStats stats() {
     std::lock_guard<std::mutex> g(mu_);
@@ -116,7 +114,9 @@ struct ScratchBuffers {
 
 namespace detail {
 Lookup cache_find(const Key& key) { return cache().find(key); }
-void cache_insert(const Key& key, std::shared_ptr<CacheEntry> entry) { cache().insert(key, std::move(entry)); }
+std::shared_ptr<CacheEntry> cache_insert(const Key& key, std::shared_ptr<CacheEntry> entry) {
+  return cache().insert(key, std::move(entry));
+}
 }  // namespace detail
 
 CacheStats cache_stats() { return cache().stats(); }
@@ -161,6 +161,10 @@ dnnl::primitive_attr user_scratchpad(dnnl::primitive_attr attr) {
 
 void reorder(const dnnl::reorder& r, const dnnl::memory& src, const dnnl::memory& dst) {
   execute(r, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
+}
+
+dnnl::reorder make_reorder(const dnnl::memory::desc& src, const dnnl::memory::desc& dst) {
+  return dnnl::reorder(dnnl::reorder::primitive_desc(engine(), src, engine(), dst, user_scratchpad({})));
 }
 
 // ---- version-dependent spelling ---------------------------------------------------------------

@@ -59,10 +59,12 @@ struct Lookup {
   std::shared_ptr<CacheEntry> entry;
 };
 Lookup cache_find(const Key& key);
-void cache_insert(const Key& key, std::shared_ptr<CacheEntry> entry);
+/// Inserts `entry` unless another thread inserted one for `key` meanwhile; returns the one kept.
+std::shared_ptr<CacheEntry> cache_insert(const Key& key, std::shared_ptr<CacheEntry> entry);
 }  // namespace detail
 
-/// The entry for `key`, built by make() on a miss. When make() throws dnnl::error (oneDNN has
+/// The entry for `key`, built by make() on a miss (threads that miss at once each build one;
+/// the first inserted is kept and returned to all). When make() throws dnnl::error (oneDNN has
 /// no implementation for this case), null is cached and returned: the caller falls back to
 /// its own kernel, and later calls with the same key skip oneDNN at once.
 template <class E, class F>
@@ -75,8 +77,7 @@ std::shared_ptr<E> cached(const Key& key, F&& make) {
     } catch (const dnnl::error&) {
       e = nullptr;
     }
-    detail::cache_insert(key, e);
-    l.entry = std::move(e);
+    l.entry = detail::cache_insert(key, std::move(e));
   }
   return std::static_pointer_cast<E>(l.entry);
 }
@@ -97,6 +98,9 @@ inline dnnl::memory wrap(const dnnl::memory::desc& md, void* ptr) { return dnnl:
 
 /// Runs a reorder from (src_md, src) to (dst_md, dst).
 void reorder(const dnnl::reorder& r, const dnnl::memory& src, const dnnl::memory& dst);
+/// A reorder primitive from `src` to `dst` layout, with a user scratchpad like every other
+/// primitive (see execute()).
+dnnl::reorder make_reorder(const dnnl::memory::desc& src, const dnnl::memory::desc& dst);
 /// Scratch slot of primitive scratchpads (slots 0-2 stage inputs and outputs).
 constexpr int kScratchpadSlot = 3;
 /// Runs a cached primitive on this thread's stream with this thread's scratchpad. Every

@@ -256,8 +256,8 @@ struct Staged {
     user = u;
     want = w;
     if (u != w) {
-      if (input) to_want = dnnl::reorder(dnnl::reorder::primitive_desc(onednn::engine(), u, onednn::engine(), w));
-      else to_user = dnnl::reorder(dnnl::reorder::primitive_desc(onednn::engine(), w, onednn::engine(), u));
+      if (input) to_want = onednn::make_reorder(u, w);
+      else to_user = onednn::make_reorder(w, u);
     }
   }
   // The memory the primitive reads (input) or writes (output), over `ptr` or scratch `slot`.
@@ -424,17 +424,17 @@ bool onednn_forward_fused(const Tensor& y, const Tensor& x, const Tensor& w, con
     ent->y.init(plain_md(d.y), pd->dst_desc(), false);
     if (bias.defined()) ent->bias = plain_md(d.bias);
     if (ep.residual.defined() && ent->y.to_user)
-      ent->residual_in = dnnl::reorder(dnnl::reorder::primitive_desc(onednn::engine(), ent->y.user, onednn::engine(),
-                                                                     ent->y.want));
+      ent->residual_in = onednn::make_reorder(ent->y.user, ent->y.want);
     return ent;
   });
   if (!e) return false;
   dnnl::memory wm;
+  std::shared_ptr<PackedWeights> pw;  // held to the end: the cache may drop its copy meanwhile
   if (pack_weights && e->w.to_want) {
     onednn::Key wk(6);
     for (int64_t v : key.values()) wk.add(v);
     wk.add(static_cast<int64_t>(reinterpret_cast<uintptr_t>(w.data_ptr()))).add(w._version());
-    auto pw = onednn::cached<PackedWeights>(wk, [&] {
+    pw = onednn::cached<PackedWeights>(wk, [&] {
       auto p = std::make_shared<PackedWeights>();
       p->source = w;
       size_t bytes = (e->w.want.get_size() + 63) / 64 * 64;
