@@ -341,6 +341,27 @@ void split_build(Ctx& c) {
   if (start != s[a].value) c.invalid("split sizes do not add up to the axis size " + s[a].str());
 }
 
+// v + n where v < 0 (0-d Long values).
+V wrap_long(Ctx& c, V v, V n) {
+  return c.emit("where", {c.emit("lt", {v, c.scalar(0, DType::Long)}), c.emit("add", {v, n}), v});
+}
+
+// x[start:end:step] along the run-time axis a (0-d Long values; step of either sign), with
+// ONNX Slice's clamping: [0, n] for a positive step, [-1, n - 1] (end) and [0, n - 1] (start)
+// for a negative one. Gathers the positions arange(start, end, step).
+V slice_any_step(Ctx& c, V x, V a, V start, V end, V step) {
+  V n = reshape(c, c.emit("index_select", {c.shape_of(x), reshape(c, a, {1})}, {int64_t(0)}), {});
+  V zero = c.scalar(0, DType::Long), one = c.scalar(1, DType::Long);
+  V pos = c.emit("gt", {step, zero});
+  V hi = c.emit("where", {pos, n, c.emit("sub", {n, one})});
+  V lo_end = c.emit("where", {pos, zero, c.scalar(-1, DType::Long)});
+  V b = c.emit("minimum", {c.emit("maximum", {wrap_long(c, start, n), zero}), hi});
+  V e = c.emit("minimum", {c.emit("maximum", {wrap_long(c, end, n), lo_end}), hi});
+  V idx = c.emit("arange", {}, {Scalar(int64_t(0)), Scalar(int64_t(0)), Scalar(int64_t(1)), DType::Long},
+                 {{0, b}, {1, e}, {2, step}});
+  return c.emit("index_select", {x, idx}, {int64_t(0)}, {{0, a}});
+}
+
 void slice_build(Ctx& c) {
   V x = c.in(0);
   std::vector<int64_t> starts, ends, axes, steps;
@@ -349,17 +370,17 @@ void slice_build(Ctx& c) {
     ends = c.attr_ints("ends");
     axes = c.attr_ints("axes");
   } else if ((c.has_in(3) && !c.is_const(3)) || (c.has_in(4) && !c.is_const(4))) {
-    // run-time axes or steps too: every slice attribute from the tensors (steps must be > 0)
+    // run-time axes or steps too: every slice attribute from the tensors; a step of either
+    // sign, so each axis gathers arange(start, end, step) over the spec's clamped bounds
     int64_t k = dyn_len(c, c.in(1), "starts");
     if (dyn_len(c, c.in(2), "ends") != k) c.invalid("starts and ends differ in length");
     V st = as_long(c, c.in(1)), en = as_long(c, c.in(2));
     V ax = c.has_in(3) ? as_long(c, c.in(3)) : nullptr, sp = c.has_in(4) ? as_long(c, c.in(4)) : nullptr;
     if ((ax && dyn_len(c, ax, "axes") != k) || (sp && dyn_len(c, sp, "steps") != k)) c.invalid("axes/steps lengths differ from starts");
+    int64_t r = c.rank(x);
     for (int64_t i = 0; i < k; ++i) {
-      Ctx::AttrIn ai{{1, c.element(st, i)}, {2, c.element(en, i)}};
-      if (ax) ai.push_back({0, c.element(ax, i)});
-      if (sp) ai.push_back({3, c.element(sp, i)});
-      x = c.emit("slice", {x}, {i, std::monostate{}, std::monostate{}, int64_t(1)}, ai);
+      V a = ax ? wrap_long(c, c.element(ax, i), c.scalar(static_cast<double>(r), DType::Long)) : c.scalar(static_cast<double>(i), DType::Long);
+      x = slice_any_step(c, x, a, c.element(st, i), c.element(en, i), sp ? c.element(sp, i) : c.scalar(1, DType::Long));
     }
     c.set_out(0, x);
     return;
