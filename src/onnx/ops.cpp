@@ -887,6 +887,28 @@ void arg_build(Ctx& c, const char* op) {
   c.set_out(0, c.emit(op, {x}, {a, keep}));
 }
 
+// Edge or reflect padding by run-time ONNX pads p ([b0, b1, ..., e0, e1, ...]): along each dim
+// d of size n, output position j reads input position i = j - b_d, clamped to [0, n - 1] (edge)
+// or mirrored about 0 and n - 1 (reflect: m - |m - |i||, m = n - 1).
+V pad_gather(Ctx& c, V x, V p, bool reflect) {
+  int64_t r = c.rank(x);
+  V shape = c.shape_of(x);
+  V zero = c.scalar(0, DType::Long), one = c.scalar(1, DType::Long);
+  for (int64_t d = 0; d < r; ++d) {
+    V b = c.element(p, d), e = c.element(p, d + r);
+    V n = c.element(shape, d);
+    V len = c.emit("add", {c.emit("add", {n, b}), e});
+    V i = c.emit("sub", {c.emit("arange", {}, {Scalar(int64_t(0)), Scalar(int64_t(0)), Scalar(int64_t(1)), DType::Long},
+                                {{1, len}}),
+                         b});
+    V m = c.emit("sub", {n, one});
+    i = reflect ? c.emit("sub", {m, c.emit("abs", {c.emit("sub", {m, c.emit("abs", {i})})})})
+                : c.emit("minimum", {c.emit("maximum", {i, zero}), m});
+    x = c.emit("index_select", {x, i}, {d});
+  }
+  return x;
+}
+
 void pad_build(Ctx& c) {
   V x = c.in(0);
   int64_t r = c.rank(x);
@@ -897,10 +919,14 @@ void pad_build(Ctx& c) {
     pads = c.attr_ints(c.opset < 2 ? "paddings" : "pads");
     value = c.attr_f("value", 0);
   } else if (!c.is_const(1) || (c.has_in(2) && !c.is_const(2))) {  // registry order computed by the graph
-    if (mode != "constant") c.unsupported("Pad mode '" + mode + "' with run-time pads");
     if (c.has_in(3)) c.unsupported("Pad with axes");
     V p = as_long(c, c.in(1));
     if (dyn_len(c, p, "pads") != 2 * r) c.invalid("pads must have 2 x rank entries");
+    if (mode == "edge" || mode == "reflect") {
+      c.set_out(0, pad_gather(c, x, p, mode == "reflect"));
+      return;
+    }
+    if (mode != "constant") c.unsupported("Pad mode '" + mode + "' with run-time pads");
     // [b0.., e0..] -> [[b0, e0], ...] last dim first
     V tp = reshape(c, c.emit("clone", {c.emit("flip", {c.emit("permute", {reshape(c, p, {2, r})}, {DimVector{1, 0}})}, {DimVector{0}})}), {2 * r});
     Ctx::AttrIn ai{{0, tp}};
