@@ -385,3 +385,22 @@ TEST(OnnxImport, FuzzRegressions) {
   }
   EXPECT_GT(n, 0);
 }
+
+// TfIdfVectorizer over string tokens (pool_strings) is refused by name until string tensors exist.
+TEST(OnnxImport, TfIdfVectorizerStringPool) {
+  std::ifstream f((fs::path(sx::backend::testdata_dir()) / "node/test_tfidfvectorizer_tf_only_bigrams_skip0/model.onnx").string(),
+                  std::ios::binary);
+  ASSERT_TRUE(f);
+  ::onnx::ModelProto m;
+  ASSERT_TRUE(m.ParseFromString(std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>())));
+  auto* node = m.mutable_graph()->mutable_node(0);
+  ASSERT_EQ(node->op_type(), "TfIdfVectorizer");
+  for (int i = node->attribute_size() - 1; i >= 0; --i)
+    if (node->attribute(i).name() == "pool_int64s") node->mutable_attribute()->DeleteSubrange(i, 1);
+  auto* a = node->add_attribute();
+  a->set_name("pool_strings");
+  a->set_type(::onnx::AttributeProto::STRINGS);
+  for (const char* s : {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}) a->add_strings(s);
+  auto msg = expect_throws<NotImplementedError>([&] { sx::load_bytes(bytes_of(m)); });
+  EXPECT_NE(msg.find("pool_strings"), std::string::npos) << msg;
+}
