@@ -13,6 +13,8 @@
 #include "kernels/cpu/fft.h"
 #include "ops/registry.h"
 #include "sinter/ops/factory.h"
+#include "sinter/ops/index.h"
+#include "sinter/ops/reduce.h"
 #include "sinter/ops/shape.h"
 #include "sinter/ops/signal.h"
 
@@ -123,17 +125,20 @@ Tensor fit_to(const Tensor& x, int64_t dim, int64_t size) {
 // The transform is linear: y = F x with F the forward DFT (adjoint conj(F)^T = n * inverse DFT)
 // or conj(F) / n (adjoint F / n). Onesided outputs are the first rows of the full one, padding
 // and truncation are their own adjoints' counterparts, a real input takes the real part.
+/// The adjoint of an n-point transform along dim applied to g, for an input of `len` points
+/// along dim and `channels` (1 real, 2 complex) in its last dim.
+Tensor dft_adjoint(const Tensor& g, int64_t dim, int64_t n, int64_t len, int64_t channels, bool inverse) {
+  Tensor h = dft(fit_to(g, dim, n), dim, std::nullopt, !inverse, false);
+  h = inverse ? h * (1.0 / static_cast<double>(n)) : h * static_cast<double>(n);
+  h = fit_to(h, dim, len);
+  return channels == 1 ? narrow(h, -1, 0, 1) : h;
+}
+
 TensorList dft_backward(BackwardCtx& c, const TensorList& grads) {
   const Tensor& x = c.input(0);
   int64_t dim = wrap_dim("dft", c.attrs.i(0), x.dim());
   int64_t n = c.attrs.is_none(1) ? x.size(dim) : c.attrs.i(1);
-  bool inverse = c.attrs.b(2);
-  Tensor g = fit_to(grads[0], dim, n);
-  Tensor h = dft(g, dim, std::nullopt, !inverse, false);
-  h = inverse ? h * (1.0 / static_cast<double>(n)) : h * static_cast<double>(n);
-  h = fit_to(h, dim, x.size(dim));
-  if (x.size(-1) == 1) h = narrow(h, -1, 0, 1);
-  return {h};
+  return {dft_adjoint(grads[0], dim, n, x.size(dim), x.size(-1), c.attrs.b(2))};
 }
 
 // ---- stft ------------------------------------------------------------------------------------
@@ -207,6 +212,28 @@ void stft_kernel(const OpCall& c) {
   });
 }
 
+// stft is a transform of the windowed frames x[b, f step + k] w[k]: the frames' gradient is the
+// adjoint transform of the output's; the signal's adds it up over overlapping frames (times the
+// window), the window's sums it against the frames.
+TensorList stft_backward(BackwardCtx& c, const TensorList& grads) {
+  const Tensor& x = c.input(0);
+  const Tensor& w = c.input(1);
+  const int64_t B = x.size(0), T = x.size(1), C = x.size(2), step = c.attrs.i(0);
+  const int64_t L = w.defined() ? w.size(0) : c.attrs.i(1), F = grads[0].size(1);
+  Tensor gf = dft_adjoint(grads[0], 2, L, L, C, false);  // (B, F, L, C)
+  std::vector<int64_t> pos(static_cast<size_t>(F * L));
+  for (int64_t f = 0; f < F; ++f)
+    for (int64_t k = 0; k < L; ++k) pos[static_cast<size_t>(f * L + k)] = f * step + k;
+  Tensor idx = tensor(pos);
+  Tensor gx, gw;
+  if (c.needs(0)) {
+    Tensor v = w.defined() ? gf * w.view({1, 1, L, 1}) : gf;
+    gx = index_put(zeros({B, T, C}, x.dtype()), {std::nullopt, idx}, v.reshape({B, F * L, C}), /*accumulate=*/true);
+  }
+  if (c.needs(1) && w.defined()) gw = sum(gf * index_select(x, 1, idx).view({B, F, L, C}), {0, 1, 3});
+  return {gx, gw};
+}
+
 // ---- mel_weight_matrix -----------------------------------------------------------------------
 
 /// The num_mel_bins + 2 filter edges as spectrum bins: equal steps on the mel scale
@@ -266,7 +293,8 @@ OpDef& dft_op = def("dft").input("self").attr("dim", int64_t(1)).attr("n").attr(
                     .set_meta(dft_meta).set_cpu(dft_kernel<true>).set_cpu_ref(dft_kernel<false>)
                     .set_backward(dft_backward).set_onnx("DFT");
 OpDef& stft_op = def("stft").input("signal").input("window").attr("frame_step").attr("frame_length").attr("onesided", true)
-                     .set_meta(stft_meta).set_cpu(stft_kernel<true>).set_cpu_ref(stft_kernel<false>).set_onnx("STFT");
+                     .set_meta(stft_meta).set_cpu(stft_kernel<true>).set_cpu_ref(stft_kernel<false>)
+                     .set_backward(stft_backward).set_onnx("STFT");
 OpDef& mel_weight_matrix_op = def("mel_weight_matrix").attr("num_mel_bins").attr("dft_length").attr("sample_rate")
                                   .attr("lower_edge_hertz", 0.0).attr("upper_edge_hertz").attr("dtype", DType::Float)
                                   .set_meta(mel_meta).set_cpu(mel_kernel).set_onnx("MelWeightMatrix");
