@@ -225,7 +225,11 @@ template <class V>
 static Tensor from_values(const V* v, size_t n, DType natural, const TensorOptions& o, bool scalar) {
   DType d = o.has_dtype() ? o.dtype() : natural;
   Tensor t = scalar ? detail::make_empty({}, d, o.device()) : detail::make_empty({static_cast<int64_t>(n)}, d, o.device());
-  fill_with(t, [&](int64_t i) { return static_cast<double>(v[i]); });
+  visit_dtype(t.dtype(), [&](auto tag) {  // element by element from V: int64 values stay exact
+    using T = typename decltype(tag)::type;
+    T* p = static_cast<T*>(t.data_ptr());
+    for (size_t i = 0; i < n; ++i) p[i] = cast<T>(v[i]);
+  });
   return finish(t, o);
 }
 Tensor tensor(std::initializer_list<double> v, const TensorOptions& o) { return from_values(v.begin(), v.size(), default_dtype(), o, false); }

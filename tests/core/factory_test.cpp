@@ -37,6 +37,19 @@ TEST(Factory, MatchPyTorch) {
   EXPECT_TRUE(tensors_close(tensor(2.5), torch_eval("torch.tensor(2.5)")));
 }
 
+// Integer values beyond 2^53 (ONNX's INT64_MAX "to the end" bounds) keep every bit.
+TEST(Factory, TensorFromInt64ValuesIsExact) {
+  const int64_t big = std::numeric_limits<int64_t>::max(), small = std::numeric_limits<int64_t>::min();
+  const int64_t odd = (int64_t(1) << 53) + 1;
+  Tensor t = tensor(std::vector<int64_t>{big, small, odd});
+  const int64_t* p = static_cast<const int64_t*>(t.data_ptr());
+  EXPECT_EQ(p[0], big);
+  EXPECT_EQ(p[1], small);
+  EXPECT_EQ(p[2], odd);
+  EXPECT_EQ(tensor(big).item<int64_t>(), big);
+  EXPECT_EQ(tensor({odd, -odd}).select(0, 1).item<int64_t>(), -odd);
+}
+
 TEST(Factory, Errors) {
   EXPECT_THROW(arange(0, 5, 0), ValueError);
   EXPECT_THROW(arange(5, 0, 1), ValueError);
