@@ -396,9 +396,14 @@ void slice_build(Ctx& c) {
     int64_t r = c.rank(x);
     V st = as_long(c, c.in(1)), en = as_long(c, c.in(2));
     for (int64_t i = 0; i < k; ++i) {
-      if (steps[i] <= 0) c.unsupported("Slice with run-time bounds and a step <= 0");
-      x = c.emit("slice", {x}, {c.axis(axes[i], r, "axis"), std::monostate{}, std::monostate{}, steps[i]},
-                 {{1, c.element(st, i)}, {2, c.element(en, i)}});
+      if (steps[i] == 0) c.invalid("step 0");
+      int64_t a = c.axis(axes[i], r, "axis");
+      if (steps[i] < 0) {
+        x = slice_any_step(c, x, c.scalar(static_cast<double>(a), DType::Long), c.element(st, i), c.element(en, i),
+                           c.scalar(static_cast<double>(steps[i]), DType::Long));
+        continue;
+      }
+      x = c.emit("slice", {x}, {a, std::monostate{}, std::monostate{}, steps[i]}, {{1, c.element(st, i)}, {2, c.element(en, i)}});
     }
     c.set_out(0, x);
     return;

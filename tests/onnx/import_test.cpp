@@ -404,3 +404,49 @@ TEST(OnnxImport, TfIdfVectorizerStringPool) {
   auto msg = expect_throws<NotImplementedError>([&] { sx::load_bytes(bytes_of(m)); });
   EXPECT_NE(msg.find("pool_strings"), std::string::npos) << msg;
 }
+
+// Slice with run-time starts/ends and a constant negative step: ONNX's clamping of the bounds
+// (start into [0, n - 1], end into [-1, n - 1]) against Python's own reverse slicing.
+TEST(OnnxImport, SliceRunTimeBoundsNegativeStep) {
+  ::onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  auto* g = m.mutable_graph();
+  g->set_name("t");
+  auto add_input = [&](const char* name, int elem, int64_t dim) {
+    auto* v = g->add_input();
+    v->set_name(name);
+    v->mutable_type()->mutable_tensor_type()->set_elem_type(elem);
+    v->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(dim);
+  };
+  add_input("X", ::onnx::TensorProto::FLOAT, 7);
+  add_input("S", ::onnx::TensorProto::INT64, 1);
+  add_input("E", ::onnx::TensorProto::INT64, 1);
+  for (const char* name : {"A", "K"}) {
+    auto* t = g->add_initializer();
+    t->set_name(name);
+    t->set_data_type(::onnx::TensorProto::INT64);
+    t->add_dims(1);
+    t->add_int64_data(name[0] == 'A' ? 0 : -2);
+  }
+  auto* n = g->add_node();
+  n->set_op_type("Slice");
+  for (const char* in : {"X", "S", "E", "A", "K"}) n->add_input(in);
+  n->add_output("Y");
+  g->add_output()->set_name("Y");
+  auto gr = sx::load_bytes(bytes_of(m));
+  graph::Session s(*gr);
+  Tensor x = arange(7).to(DType::Float);
+  struct Case {
+    int64_t start, end;
+    std::vector<float> want;  // list(range(7))[start:end:-2] with ONNX's clamping
+  };
+  const int64_t big = std::numeric_limits<int64_t>::max();
+  for (const Case& k : {Case{6, 0, {6, 4, 2}}, Case{-1, -8, {6, 4, 2, 0}}, Case{big, -big, {6, 4, 2, 0}}, Case{3, 5, {}},
+                        Case{10, 2, {6, 4}}, Case{-3, -100, {4, 2, 0}}}) {
+    auto y = s.run({x, tensor(std::vector<int64_t>{k.start}), tensor(std::vector<int64_t>{k.end})});
+    ASSERT_EQ(y[0].numel(), static_cast<int64_t>(k.want.size())) << k.start << ":" << k.end;
+    Tensor yc = y[0].contiguous();
+    for (size_t i = 0; i < k.want.size(); ++i) EXPECT_EQ(static_cast<const float*>(yc.data_ptr())[i], k.want[i]) << k.start << ":" << k.end;
+  }
+}
