@@ -17,6 +17,21 @@ int64_t checked_numel(const char* op, IntArrayRef sizes) {
   return n;
 }
 
+DimVector channels_last_strides(IntArrayRef sizes) {
+  SINTER_ASSERT(sizes.size() == 4, "channels_last_strides: a 4-D shape, got ", sizes.size(), " dims");
+  const int64_t C = std::max<int64_t>(sizes[1], 1), H = std::max<int64_t>(sizes[2], 1),
+                W = std::max<int64_t>(sizes[3], 1);
+  return DimVector{H * W * C, 1, W * C, C};
+}
+
+bool is_channels_last(const Tensor& t) {
+  if (!t.defined() || t.dim() != 4) return false;
+  DimVector want = channels_last_strides(t.sizes());
+  for (int64_t d = 0; d < 4; ++d)
+    if (t.size(d) != 1 && t.stride(d) != want[static_cast<size_t>(d)]) return false;
+  return true;
+}
+
 Tensor make_empty(IntArrayRef sizes, DType dtype, Device device) {
   int64_t n = checked_numel("empty", sizes);
   Storage* st = Storage::allocate(static_cast<size_t>(n) * element_size(dtype), device);

@@ -10,5 +10,11 @@ Tensor make_empty(IntArrayRef sizes, DType dtype, Device device = Device());
 Tensor make_alias(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset);
 /// Number of elements of a shape; throws ShapeError naming `op` on negative sizes or overflow.
 int64_t checked_numel(const char* op, IntArrayRef sizes);
+/// Strides of an (N, C, H, W) tensor stored channels-last, i.e. N, H, W, C in memory:
+/// (H*W*C, 1, W*C, C).
+DimVector channels_last_strides(IntArrayRef sizes);
+/// True when t is 4-D, dense and channels-last (a dim of size 1 may have any stride). A tensor
+/// with C == 1 or H == W == 1 can be both contiguous and channels-last.
+bool is_channels_last(const Tensor& t);
 
 }  // namespace sinter::detail

@@ -82,6 +82,7 @@ struct Session::Impl {
   std::vector<int64_t> last_use;     // per slot: the last step reading it (dynamic runs free after it)
   std::vector<Tensor> constants;  // per slot (defined for constant slots)
   std::vector<const Value*> slot_value;
+  std::vector<bool> may_be_channels_last;  // per slot: its producer and every reader take NHWC strides
   size_t max_plans = 32;
   bool tensor_io = true;  // every graph input and output is a tensor (run() may be used)
 
@@ -187,6 +188,7 @@ std::shared_ptr<const Plan> Session::Impl::make_plan(const ShapeKey& key) const 
   for (int s : output_slots) is_output[s] = true;
   std::vector<int> root(n_slots, -1);
   std::vector<int64_t> first(n_slots, 0), last(n_slots, -1);
+  std::vector<bool> channels_last(n_slots, false);  // slots planned with NHWC strides
   auto root_of = [&](int s) { return root[s] >= 0 ? root[s] : s; };
   const int64_t n_steps = static_cast<int64_t>(steps.size());
   for (int64_t k = 0; k < n_steps; ++k) {
@@ -247,7 +249,13 @@ std::shared_ptr<const Plan> Session::Impl::make_plan(const ShapeKey& key) const 
       } else {
         p.where = is_output[s] ? Where::Owned : Where::Arena;
         p.dtype = sp.dtype;
-        p.strides = ops::contiguous_strides(sp.sizes);
+        using CL = ops::OpDef::ChannelsLast;
+        const CL when = step.op->channels_last;
+        const bool cl = may_be_channels_last[s] && p.where == Where::Arena && sp.sizes.size() == 4 &&
+                        sp.dtype == kFloat &&
+                        (when == CL::Always || (when == CL::IfInput && step.in[0] >= 0 && channels_last[step.in[0]]));
+        channels_last[s] = cl;
+        p.strides = cl ? sinter::detail::channels_last_strides(sp.sizes) : ops::contiguous_strides(sp.sizes);
         st[s] = meta_tensor(sp.sizes, sp.dtype);
         first[s] = last[s] = k;
       }
@@ -312,6 +320,7 @@ std::shared_ptr<const Plan> Session::Impl::make_plan(const ShapeKey& key) const 
     r.bytes = b.bytes;
     r.first = b.first;
     r.last = b.last;
+    r.channels_last = channels_last[static_cast<size_t>(b.slot)];
     plan->report.buffers.push_back(std::move(r));
   }
   return plan;
@@ -349,6 +358,20 @@ Session::Session(const Graph& g, SessionOptions options) : graph_(g.clone()), im
     I.steps.push_back(std::move(s));
   }
   for (Value* v : G.outputs()) I.output_slots.push_back(I.slot_of.at(v));
+  // Layout: a value may be stored channels-last when its producer writes that layout and no
+  // reader needs plain strides (view ops compute strides from their input's; control-flow
+  // bodies and graph outputs take plain tensors). Each plan then applies it to 4-D floats.
+  I.may_be_channels_last.assign(I.n_slots, false);
+  if (options.channels_last) {
+    for (const Step& st : I.steps)
+      if (st.op && st.op->channels_last != ops::OpDef::ChannelsLast::No)
+        for (int o : st.out) I.may_be_channels_last[o] = true;
+    for (const Step& st : I.steps)
+      if (!st.op || st.op->is_view)
+        for (int i : st.in)
+          if (i >= 0) I.may_be_channels_last[i] = false;
+    for (int s : I.output_slots) I.may_be_channels_last[s] = false;
+  }
   for (Value* v : G.inputs()) I.tensor_io = I.tensor_io && v->is_tensor();
   for (Value* v : G.outputs()) I.tensor_io = I.tensor_io && v->is_tensor();
   // Keyed inputs: graph inputs whose values reach an attribute input or a data-dependent op

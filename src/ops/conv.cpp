@@ -372,7 +372,8 @@ OpDef& conv2d_fused_op = def("conv2d_fused").input("input").input("weight").inpu
                              .attr("stride", DimVector{1}).attr("padding", DimVector{0}).attr("dilation", DimVector{1})
                              .attr("groups", int64_t(1)).attr("padding_end").attr("activation", std::string("none"))
                              .attr("act_min", 0.0).attr("act_max", 0.0).set_meta(conv_fused_meta)
-                             .set_cpu(conv_fused_kernel<false>).set_cpu_ref(conv_fused_kernel<true>);
+                             .set_cpu(conv_fused_kernel<false>).set_cpu_ref(conv_fused_kernel<true>)
+                             .writes_channels_last(OpDef::ChannelsLast::Always);
 OpDef& conv3d_op = def("conv3d").input("input").input("weight").input("bias").attr("stride", DimVector{1})
                        .attr("padding", DimVector{0}).attr("dilation", DimVector{1}).attr("groups", int64_t(1))
                        .attr("padding_end").set_meta(conv_meta<3>).set_cpu(conv_kernel<3, false>)

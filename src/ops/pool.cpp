@@ -326,15 +326,56 @@ void max_pool_rows(const Pool& p, const T* x, T* y) {
   });
 }
 
+// Values only, 2-D, channels-last input and output (N, H, W, C in memory): each output pixel is
+// the elementwise max of its window's C-vectors (a vectorisable pass over C per window tap).
+template <class T>
+void max_pool_nhwc(const Pool& p, const T* x, T* y) {
+  using A = compute_t<T>;
+  const int64_t C = p.C;
+  const int64_t grain = std::max<int64_t>(1, kernels::kGrainSize / std::max<int64_t>(p.OW * p.kh * p.kw * C, 1));
+  kernels::parallel_for(p.N * p.OH, grain, [&](int64_t b, int64_t e) {
+    std::vector<A> acc(static_cast<size_t>(C));
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t n = t / p.OH, oh = t % p.OH;
+      for (int64_t ow = 0; ow < p.OW; ++ow) {
+        Window w = max_window(p, 0, oh, ow);
+        A* a = acc.data();
+        for (int64_t ch = 0; ch < C; ++ch) a[ch] = -std::numeric_limits<A>::infinity();
+        for (int64_t ih = w.h0; ih < w.h1; ih += p.dh)
+          for (int64_t iw = w.w0; iw < w.w1; iw += p.dw) {
+            const T* src = x + ((n * p.H + ih) * p.W + iw) * C;
+            for (int64_t ch = 0; ch < C; ++ch) a[ch] = nanmax(a[ch], static_cast<A>(src[ch]));
+          }
+        T* dst = y + ((n * p.OH + oh) * p.OW + ow) * C;
+        for (int64_t ch = 0; ch < C; ++ch) dst[ch] = T(a[ch]);
+      }
+    }
+  });
+}
+
 template <int ND, bool Fast>
 void max_pool_kernel(const OpCall& c) {
   Pool p = max_geom<ND>(c);
-  Tensor x = contig(c.in[0]);
   bool with_idx = c.out.size() == 2;
+  const Tensor& y = c.out[0];
+  // A channels-last input and output (an executor's plan between convolutions) stay so.
+  const bool nhwc = Fast && ND == 2 && !with_idx && !c.in[0].is_contiguous() && detail::is_channels_last(c.in[0]) &&
+                    detail::is_channels_last(y);
+  if (!nhwc && !y.is_contiguous()) {  // computed plain, then copied into the output's layout
+    Tensor tmp = detail::make_empty(y.sizes(), y.dtype(), y.device());
+    std::vector<Tensor> outs{tmp};
+    if (with_idx) outs.push_back(c.out[1]);
+    max_pool_kernel<ND, Fast>(OpCall{c.op, c.in, c.attrs, std::span<Tensor>(outs.data(), outs.size())});
+    NoGradGuard g;
+    kernels::copy_kernel(y, tmp);
+    return;
+  }
+  Tensor x = nhwc ? c.in[0] : contig(c.in[0]);
   visit_float_dtype(x.dtype(), c.op.name.c_str(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* xp = static_cast<const T*>(x.data_ptr());
-    T* yp = static_cast<T*>(c.out[0].data_ptr());
+    T* yp = static_cast<T*>(y.data_ptr());
+    if (nhwc) return max_pool_nhwc<T>(p, xp, yp);
     const bool fast2d = Fast && ND == 2 && p.dh == 1 && p.dw == 1;
     if (fast2d && !with_idx) return max_pool_rows<T>(p, xp, yp);
     if (fast2d && with_idx)
@@ -382,7 +423,7 @@ OpDef& max_pool_op = def("max_pool2d").input("self").attr("kernel_size").attr("s
                          .attr("padding", DimVector{0}).attr("dilation", DimVector{1}).attr("ceil_mode", false)
                          .set_meta(max_pool_meta<2>).set_cpu(max_pool_kernel<2, true>)
                          .set_cpu_ref(max_pool_kernel<2, false>).set_backward(max_pool_backward<2>, kSaveInputs)
-                         .set_onnx("MaxPool");
+                         .set_onnx("MaxPool").writes_channels_last(OpDef::ChannelsLast::IfInput);
 OpDef& max_pool_idx_op = def("max_pool2d_with_indices").input("self").attr("kernel_size").attr("stride", DimVector{})
                              .attr("padding", DimVector{0}).attr("dilation", DimVector{1}).attr("ceil_mode", false)
                              .outputs(2).set_meta(max_pool_meta<2>).set_cpu(max_pool_kernel<2, true>)

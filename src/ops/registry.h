@@ -84,6 +84,9 @@ struct OpDef {
   bool data_dependent = false;     // meta reads input values (nonzero): no shape-only inference
   bool sizes_only = false;         // the kernel reads only its inputs' sizes (shape, numel)
   bool random = false;             // draws from a generator: never folded or computed ahead of a run
+  /// Whether the kernel writes a 4-D float32 output channels-last (NHWC strides) when the
+  /// executor's plan gives it one (it then reads channels-last inputs in place too).
+  enum class ChannelsLast : uint8_t { No, IfInput, Always } channels_last = ChannelsLast::No;
   std::vector<std::string> onnx;   // ONNX op types this op maps to
   std::string backward_name;       // "AddBackward0"
 
@@ -104,6 +107,7 @@ struct OpDef {
   OpDef& data_dependent_shape() { data_dependent = true; return *this; }
   OpDef& reads_sizes_only() { sizes_only = true; return *this; }
   OpDef& draws_random() { random = true; return *this; }
+  OpDef& writes_channels_last(ChannelsLast when) { channels_last = when; return *this; }
   OpDef& set_onnx(std::string n) { onnx.push_back(std::move(n)); return *this; }
 };
 

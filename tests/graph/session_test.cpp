@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "ops/registry.h"
@@ -226,6 +227,66 @@ TEST(GraphSession, ViewsKeepTheirBaseAlive) {
   s.run({randn({8, 16})});
   s.run({randn({8, 16})});
   EXPECT_LE(max_diff(out[1], keep), 0.0);
+}
+
+// Activations between convolutions are planned channels-last (no reorder around each oneDNN
+// convolution); readers of any kind still see the right values, and a value read by a view
+// stays plain.
+TEST(GraphSession, ChannelsLastBetweenConvolutions) {
+  manual_seed(12);
+  Tensor w1 = randn({16, 3, 3, 3}) * 0.3, b1 = randn({16}), w2 = randn({16, 16, 3, 3}) * 0.1, b2 = randn({16}),
+         w3 = randn({16, 1, 3, 3}) * 0.3, w4 = randn({8, 16, 1, 1}) * 0.3, fw = randn({5, 16}) * 0.3;
+  Graph g("cl");
+  auto* x = g.add_input("x", kFloat, {"N", 3, 12, 12});
+  for (auto& [n, t] : std::vector<std::pair<std::string, Tensor>>{
+           {"w1", w1}, {"b1", b1}, {"w2", w2}, {"b2", b2}, {"w3", w3}, {"w4", w4}, {"fw", fw}})
+    g.add_initializer(n, t);
+  const DimVector one{1, 1}, zero{0, 0};
+  auto conv = [&](graph::Value* in, const char* w, const char* b, DimVector pad, int64_t groups, const char* name) {
+    return g.add_node("conv2d", {in, w, b ? graph::ValueRef(b) : graph::ValueRef(nullptr)},
+                      {one, pad, one, groups}, {name})->output();
+  };
+  auto* r1 = g.add_node("relu", {conv(x, "w1", "b1", one, 1, "c1")}, {}, {"r1"})->output();
+  auto* p = g.add_node("max_pool2d", {r1}, {DimVector{3, 3}, DimVector{2, 2}, one}, {"p"})->output();
+  auto* c2 = conv(p, "w2", "b2", one, 1, "c2");
+  auto* r2 = g.add_node("relu", {g.add_node("add", {c2, p}, {}, {"s2"})->output()}, {}, {"r2"})->output();
+  auto* c3 = conv(r2, "w3", nullptr, one, 16, "c3");
+  auto* silu = g.add_node("mul", {c3, g.add_node("sigmoid", {c3}, {}, {"sg"})->output()}, {}, {"silu"})->output();
+  auto* m = g.add_node("mean", {silu}, {DimVector{2, 3}, false}, {"m"})->output();
+  auto* y = g.add_node("linear", {m, "fw", nullptr}, {}, {"y"})->output();
+  auto* c4 = conv(r2, "w4", nullptr, zero, 1, "c4");
+  auto* flat = g.add_node("view", {c4}, {DimVector{-1}}, {"flat"})->output();
+  g.set_outputs({y, flat});
+
+  auto eager = [&](const Tensor& xi) {
+    Tensor e1 = relu(conv2d(xi, w1, b1, {1, 1}, IntArrayRef{1, 1}));
+    Tensor ep = max_pool2d(e1, {3, 3}, {2, 2}, {1, 1});
+    Tensor e2 = relu(conv2d(ep, w2, b2, {1, 1}, IntArrayRef{1, 1}) + ep);
+    Tensor e3 = conv2d(e2, w3, Tensor(), {1, 1}, IntArrayRef{1, 1}, {1, 1}, 16);
+    Tensor ey = linear((e3 * sigmoid(e3)).mean({2, 3}), fw);
+    return std::vector<Tensor>{ey, conv2d(e2, w4).view({-1})};
+  };
+  graph::SessionOptions plain;
+  plain.channels_last = false;
+  Session s(g), sp(g, plain);
+  for (int64_t n : {1, 3}) {
+    Tensor xi = randn({n, 3, 12, 12});
+    auto want = eager(xi);
+    auto got = s.run({xi}), got_plain = sp.run({xi});
+    for (size_t i = 0; i < 2; ++i) {
+      EXPECT_LE(max_diff(got[i], want[i]), 1e-4) << "output " << i << " batch " << n;
+      EXPECT_LE(max_diff(got_plain[i], want[i]), 1e-4) << "output " << i << " batch " << n;
+    }
+    std::set<std::string> cl, cl_plain;
+    for (auto& b : s.memory_plan({{n, 3, 12, 12}}).buffers)
+      if (b.channels_last) cl.insert(b.values[0]);
+    for (auto& b : sp.memory_plan({{n, 3, 12, 12}}).buffers) EXPECT_FALSE(b.channels_last) << b.values[0];
+    // The convolutions' and the pool's outputs; not c4, which a view reads, nor the mean's.
+    EXPECT_EQ(cl.size(), 4u);
+    EXPECT_TRUE(cl.count("p")) << "the pool reads and writes channels-last";
+    EXPECT_FALSE(cl.count("c4")) << "a view reads c4: it stays plain";
+    EXPECT_FALSE(cl.count("m"));
+  }
 }
 
 TEST(GraphSession, ConcurrentRuns) {

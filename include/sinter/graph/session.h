@@ -53,6 +53,10 @@ struct SessionOptions {
   /// Inference fusion at load (fuse.h: batch norm folded into convolutions, conv/linear with
   /// their bias, residual add and activation as one oneDNN primitive).
   bool fuse = true;
+  /// Keep 4-D float32 activations channels-last (NHWC strides) between ops that read and write
+  /// them so (fused convolutions, max pooling): oneDNN then runs without a layout reorder on
+  /// either side of each convolution. Graph outputs are always plain.
+  bool channels_last = true;
   /// Plans kept per distinct input-shape set (the cache is cleared when full).
   size_t max_cached_plans = 32;
 };
@@ -73,6 +77,7 @@ struct MemoryPlan {
     int64_t offset = 0;               ///< bytes from the arena start (64-byte aligned)
     int64_t bytes = 0;                ///< size, rounded up to 64
     int64_t first = 0, last = 0;      ///< live over steps [first, last] (inclusive)
+    bool channels_last = false;       ///< a 4-D value stored with NHWC strides (SessionOptions::channels_last)
   };
   std::vector<Buffer> buffers;
   int64_t peak_bytes = 0;   ///< arena size

@@ -204,6 +204,11 @@ dims plain_strides(const dims& d) {
   return s;
 }
 dnnl::memory::desc plain_md(const dims& d) { return dnnl::memory::desc(d, onednn::dt::f32, plain_strides(d)); }
+// A 2-D convolution's tensor stored channels-last (and not also plain: then it reads as plain).
+bool is_channels_last_2d(const Tensor& t, const ConvGeom& g) {
+  return g.nd == 2 && !t.is_contiguous() && sinter::detail::is_channels_last(t);
+}
+dims onednn_dims(const Tensor& t) { return dims(t.sizes().begin(), t.sizes().end()); }
 dnnl::memory::desc any_md(const dims& d) { return dnnl::memory::desc(d, onednn::dt::f32, dnnl::memory::format_tag::any); }
 
 struct ConvDims {
@@ -383,16 +388,30 @@ bool pointwise(const ConvGeom& g) {
   return true;
 }
 
-onednn::Key fused_key(const ConvGeom& g, bool bias, const Epilogue& ep) {
+// The user layouts of a fused call: plain NCHW or channels-last (NHWC strides), per tensor.
+struct FusedLayouts {
+  bool x = false, y = false, residual = false;
+};
+
+onednn::Key fused_key(const ConvGeom& g, bool bias, const Epilogue& ep, const FusedLayouts& l) {
   onednn::Key k = conv_key(5, g, bias);
   k.add(ep.residual.defined() ? 1 : 0).add(static_cast<int64_t>(ep.act.kind)).add_double(ep.act.lo).add_double(ep.act.hi);
+  k.add(l.x ? 1 : 0).add(l.y ? 1 : 0).add(l.residual ? 1 : 0);
   return k;
 }
 
+dnnl::memory::desc nhwc_md(const dims& d) { return dnnl::memory::desc(d, onednn::dt::f32, dnnl::memory::format_tag::nhwc); }
+dnnl::memory::desc user_md(const dims& d, bool channels_last) { return channels_last ? nhwc_md(d) : plain_md(d); }
+
+// x, y and the residual are float32, each plain NCHW or (2-D only) channels-last. A channels-last
+// input or output is read or written by the primitive in place; a plain one goes through a
+// reorder into the primitive's blocked layout, unless the 1x1 case below reads it as is.
 bool onednn_forward_fused(const Tensor& y, const Tensor& x, const Tensor& w, const Tensor& bias, const ConvGeom& g,
                           const Epilogue& ep, bool pack_weights) {
   if (!onednn_ok(g)) return false;
-  const onednn::Key key = fused_key(g, bias.defined(), ep);
+  const FusedLayouts lay{is_channels_last_2d(x, g), is_channels_last_2d(y, g),
+                         ep.residual.defined() && is_channels_last_2d(ep.residual, g)};
+  const onednn::Key key = fused_key(g, bias.defined(), ep, lay);
   auto e = onednn::cached<InferEntry>(key, [&] {
     ConvDims d = conv_dims(g);
     dnnl::post_ops po;
@@ -401,8 +420,10 @@ bool onednn_forward_fused(const Tensor& y, const Tensor& x, const Tensor& w, con
     dnnl::primitive_attr attr;
     attr.set_post_ops(po);
     onednn::ConvShape shape = conv_shape(d, bias.defined());
+    if (lay.x) shape.src = nhwc_md(d.x);
+    if (lay.y) shape.dst = nhwc_md(d.y);
     std::optional<dnnl::convolution_forward::primitive_desc> pd;
-    if (pointwise(g) && ep.act.kind == Activation::Kind::None) {
+    if (!lay.x && !lay.y && pointwise(g) && ep.act.kind == Activation::Kind::None) {
       // A 1x1 convolution over plain NCHW is a GEMM per image, about as fast as the blocked
       // kernels; reading and writing the user's layout saves a reorder on each side. (Not with
       // an eltwise post-op, which oneDNN 2's GEMM convolution applies several times slower.)
@@ -419,12 +440,14 @@ bool onednn_forward_fused(const Tensor& y, const Tensor& x, const Tensor& w, con
     if (!pd) pd = onednn::conv_fwd_pd(shape, dnnl::prop_kind::forward_inference, attr);
     auto ent = std::make_shared<InferEntry>();
     ent->prim = dnnl::convolution_forward(*pd);
-    ent->x.init(plain_md(d.x), pd->src_desc(), true);
+    ent->x.init(user_md(d.x, lay.x), pd->src_desc(), true);
     ent->w.init(plain_md(d.w), pd->weights_desc(), true);
-    ent->y.init(plain_md(d.y), pd->dst_desc(), false);
+    ent->y.init(user_md(d.y, lay.y), pd->dst_desc(), false);
     if (bias.defined()) ent->bias = plain_md(d.bias);
-    if (ep.residual.defined() && ent->y.to_user)
-      ent->residual_in = onednn::make_reorder(ent->y.user, ent->y.want);
+    if (ep.residual.defined()) {
+      dnnl::memory::desc r = user_md(d.y, lay.residual);
+      if (r != ent->y.want) ent->residual_in = onednn::make_reorder(r, ent->y.want);
+    }
     return ent;
   });
   if (!e) return false;
@@ -449,8 +472,11 @@ bool onednn_forward_fused(const Tensor& y, const Tensor& x, const Tensor& w, con
   }
   dnnl::memory xm = e->x.in(x.data_ptr(), 0), ym = e->y.out(y.data_ptr(), 2);
   if (ep.residual.defined()) {  // the sum post-op adds what dst holds
-    if (e->residual_in) onednn::reorder(*e->residual_in, onednn::wrap(e->y.user, ep.residual.data_ptr()), ym);
-    else std::memcpy(y.data_ptr(), ep.residual.data_ptr(), static_cast<size_t>(y.numel()) * sizeof(float));
+    if (e->residual_in) {
+      onednn::reorder(*e->residual_in, onednn::wrap(user_md(onednn_dims(ep.residual), lay.residual), ep.residual.data_ptr()), ym);
+    } else {
+      std::memcpy(ym.get_data_handle(), ep.residual.data_ptr(), static_cast<size_t>(y.numel()) * sizeof(float));
+    }
   }
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym}};
   if (bias.defined()) args.emplace(DNNL_ARG_BIAS, onednn::wrap(e->bias, bias.data_ptr()));
@@ -550,19 +576,32 @@ void conv_forward_fused(const Tensor& y, const Tensor& x_in, const Tensor& w_in,
                         const Epilogue& ep, bool reference) {
   if (y.numel() == 0) return;
   const DType d = y.dtype();
-  if (reference || (d != kFloat && d != kBFloat16)) {
+  const bool fast = !reference && (d == kFloat || d == kBFloat16);
+  // Channels-last float32 tensors go to oneDNN as they are; anything else is made plain first.
+  auto usable = [&](const Tensor& t) {
+    return t.dtype() == kFloat && (t.is_contiguous() || is_channels_last_2d(t, g)) ? t : contiguous_as(t, kFloat);
+  };
+  if (!y.is_contiguous() && !(fast && d == kFloat && is_channels_last_2d(y, g))) {
+    Tensor tmp = sinter::detail::make_empty(y.sizes(), d, y.device());
+    conv_forward_fused(tmp, x_in, w_in, b_in, g, ep, reference);
+    copy_kernel(y, tmp);
+    return;
+  }
+  if (!fast) {
     conv_forward(y, x_in, w_in, b_in, g, reference);
     return apply_epilogue(y, ep);
   }
-  Tensor x = contiguous_as(x_in, kFloat), w = contiguous_as(w_in, kFloat);
+  Tensor x = usable(x_in), w = contiguous_as(w_in, kFloat);
   Tensor b = b_in.defined() ? contiguous_as(b_in, kFloat) : b_in;
-  Epilogue e{ep.residual.defined() ? contiguous_as(ep.residual, kFloat) : Tensor(), ep.act};
+  Epilogue e{ep.residual.defined() ? usable(ep.residual) : Tensor(), ep.act};
   // Only a weight read in place is packed and kept (a converted copy is new on every call).
   const bool pack = w.impl() == w_in.impl();
   via_float(y, [&](const Tensor& yo) {
     if (onednn_forward_fused(yo, x, w, b, g, e, pack)) return;
-    conv_forward(yo, x, w, b, g, false);
-    apply_epilogue(yo, e);
+    Tensor yc = yo.is_contiguous() ? yo : sinter::detail::make_empty(yo.sizes(), kFloat, yo.device());
+    conv_forward(yc, x, w, b, g, false);
+    apply_epilogue(yc, e);
+    if (!yc.is_same(yo)) copy_kernel(yo, yc);
   });
 }
 

@@ -4,8 +4,10 @@
 #pragma once
 #include <omp.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 
 #include "sinter/tensor.h"
 
@@ -47,9 +49,17 @@ struct StridedLoop {
   /// operands: tensors already broadcast (expanded) to `shape`.
   StridedLoop(IntArrayRef shape, const std::array<const Tensor*, N>& ops) {
     for (size_t k = 0; k < N; ++k) base[k] = static_cast<char*>(ops[k]->data_ptr());
-    // Drop size-1 dims and merge dims that are contiguous for every operand.
-    for (size_t d = 0; d < shape.size(); ++d) {
-      if (shape[d] == 1) continue;
+    // Visit dims outermost-first in the output's memory order (a channels-last output walks
+    // N, H, W, C), drop size-1 dims and merge dims that are contiguous for every operand.
+    DimVector order;
+    for (size_t d = 0; d < shape.size(); ++d)
+      if (shape[d] != 1) order.push_back(static_cast<int64_t>(d));
+    const auto& os = ops[0]->impl()->strides;
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return std::abs(os[static_cast<size_t>(a)]) > std::abs(os[static_cast<size_t>(b)]);
+    });
+    for (int64_t di : order) {
+      const size_t d = static_cast<size_t>(di);
       bool merge = !sizes.empty();
       for (size_t k = 0; k < N && merge; ++k) {
         int64_t es = ops[k]->element_size();
