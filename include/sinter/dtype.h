@@ -10,15 +10,16 @@
 
 namespace sinter {
 
-enum class DType : uint8_t { Byte, Char, Short, Int, Long, Half, Float, Double, Bool, BFloat16 };
-constexpr int kNumDTypes = 10;
+enum class DType : uint8_t { Byte, Char, Short, Int, Long, Half, Float, Double, Bool, BFloat16, UInt16, UInt32, UInt64 };
+constexpr int kNumDTypes = 13;
 
 // LibTorch-style names.
 constexpr DType kByte = DType::Byte, kUInt8 = DType::Byte, kChar = DType::Char, kInt8 = DType::Char,
                 kShort = DType::Short, kInt16 = DType::Short, kInt = DType::Int, kInt32 = DType::Int,
                 kLong = DType::Long, kInt64 = DType::Long, kHalf = DType::Half, kFloat16 = DType::Half,
                 kFloat = DType::Float, kFloat32 = DType::Float, kDouble = DType::Double,
-                kFloat64 = DType::Double, kBool = DType::Bool, kBFloat16 = DType::BFloat16;
+                kFloat64 = DType::Double, kBool = DType::Bool, kBFloat16 = DType::BFloat16,
+                kUInt16 = DType::UInt16, kUInt32 = DType::UInt32, kUInt64 = DType::UInt64;
 using ScalarType = DType;
 
 /// IEEE 754 binary16, stored as bits; arithmetic happens in float.
@@ -100,12 +101,18 @@ template <> struct dtype_of<float> { static constexpr DType value = DType::Float
 template <> struct dtype_of<double> { static constexpr DType value = DType::Double; };
 template <> struct dtype_of<bool> { static constexpr DType value = DType::Bool; };
 template <> struct dtype_of<BFloat16> { static constexpr DType value = DType::BFloat16; };
+template <> struct dtype_of<uint16_t> { static constexpr DType value = DType::UInt16; };
+template <> struct dtype_of<uint32_t> { static constexpr DType value = DType::UInt32; };
+template <> struct dtype_of<uint64_t> { static constexpr DType value = DType::UInt64; };
 template <class T> constexpr DType dtype_of_v = dtype_of<T>::value;
 
-/// Type used for arithmetic on T: float for half types, T otherwise.
+/// Type used for arithmetic on T: float for half types, uint32 for uint16 (uint16 * uint16
+/// would promote to int and overflow it), T otherwise. Results are converted back to T, so
+/// unsigned arithmetic wraps around modulo 2^bits.
 template <class T> struct acc_type { using type = T; };
 template <> struct acc_type<Half> { using type = float; };
 template <> struct acc_type<BFloat16> { using type = float; };
+template <> struct acc_type<uint16_t> { using type = uint32_t; };
 template <class T> using compute_t = typename acc_type<T>::type;
 
 template <class T> constexpr bool is_reduced_float_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
@@ -114,9 +121,9 @@ template <class T> constexpr bool is_float_type_v = std::is_floating_point_v<T> 
 inline std::size_t element_size(DType t) {
   switch (t) {
     case DType::Byte: case DType::Char: case DType::Bool: return 1;
-    case DType::Short: case DType::Half: case DType::BFloat16: return 2;
-    case DType::Int: case DType::Float: return 4;
-    case DType::Long: case DType::Double: return 8;
+    case DType::Short: case DType::Half: case DType::BFloat16: case DType::UInt16: return 2;
+    case DType::Int: case DType::Float: case DType::UInt32: return 4;
+    case DType::Long: case DType::Double: case DType::UInt64: return 8;
   }
   return 0;
 }
@@ -125,15 +132,25 @@ inline bool is_floating_point(DType t) {
 }
 inline bool is_integral(DType t, bool include_bool = false) {
   return (t == DType::Bool && include_bool) || t == DType::Byte || t == DType::Char ||
-         t == DType::Short || t == DType::Int || t == DType::Long;
+         t == DType::Short || t == DType::Int || t == DType::Long || t == DType::UInt16 ||
+         t == DType::UInt32 || t == DType::UInt64;
 }
+/// uint8, uint16, uint32, uint64 (bool is not counted).
+inline bool is_unsigned(DType t) {
+  return t == DType::Byte || t == DType::UInt16 || t == DType::UInt32 || t == DType::UInt64;
+}
+/// uint16, uint32, uint64: the unsigned types PyTorch 1.x does not have. Ops that do not
+/// support them reject them with DTypeError (see visit_dtype_no_wide_uint).
+inline bool is_wide_unsigned(DType t) { return t == DType::UInt16 || t == DType::UInt32 || t == DType::UInt64; }
 /// PyTorch-style name: "float32", "int64", "bool", ...
 std::string_view dtype_name(DType t);
 /// LibTorch's name: "Float", "Long", ...
 std::string_view dtype_torch_name(DType t);
 inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_name(t); }
 
-/// The dtype two tensors promote to (PyTorch's promote_types).
+/// The dtype two tensors promote to (PyTorch's promote_types; for uint16/32/64, numpy's
+/// result_type: an unsigned and a signed type give the smallest signed type holding both,
+/// float64 for uint64 with any signed type).
 DType promote_types(DType a, DType b);
 
 /// The process-wide default floating dtype (float32 unless changed).
@@ -154,7 +171,33 @@ decltype(auto) visit_dtype(DType t, F&& f) {
     case DType::Double: return f(type_tag<double>{});
     case DType::Bool: return f(type_tag<bool>{});
     case DType::BFloat16: return f(type_tag<BFloat16>{});
+    case DType::UInt16: return f(type_tag<uint16_t>{});
+    case DType::UInt32: return f(type_tag<uint32_t>{});
+    case DType::UInt64: return f(type_tag<uint64_t>{});
   }
+  return f(type_tag<float>{});
+}
+
+void throw_dtype_not_supported(const char* op, DType t, const char* what);
+
+/// Like visit_dtype, without uint16/32/64 (they throw DTypeError naming `op`): for ops whose
+/// kernels are not instantiated for them (float math, convolution, pooling, losses).
+template <class F>
+decltype(auto) visit_dtype_no_wide_uint(DType t, const char* op, F&& f) {
+  switch (t) {
+    case DType::Byte: return f(type_tag<uint8_t>{});
+    case DType::Char: return f(type_tag<int8_t>{});
+    case DType::Short: return f(type_tag<int16_t>{});
+    case DType::Int: return f(type_tag<int32_t>{});
+    case DType::Long: return f(type_tag<int64_t>{});
+    case DType::Half: return f(type_tag<Half>{});
+    case DType::Float: return f(type_tag<float>{});
+    case DType::Double: return f(type_tag<double>{});
+    case DType::Bool: return f(type_tag<bool>{});
+    case DType::BFloat16: return f(type_tag<BFloat16>{});
+    default: break;
+  }
+  throw_dtype_not_supported(op, t, "non-uint16/32/64");
   return f(type_tag<float>{});
 }
 
@@ -168,7 +211,6 @@ decltype(auto) visit_float_dtype(DType t, const char* op, F&& f) {
     case DType::BFloat16: return f(type_tag<BFloat16>{});
     default: break;
   }
-  void throw_dtype_not_supported(const char* op, DType t, const char* what);
   throw_dtype_not_supported(op, t, "floating point");
   return f(type_tag<float>{});
 }
@@ -185,8 +227,11 @@ inline To cast(From v) {
   } else if constexpr (is_reduced_float_v<From>) {
     return cast<To>(static_cast<float>(v));
   } else if constexpr (std::is_integral_v<To> && std::is_floating_point_v<From>) {
-    // Out-of-range float->int is undefined in C++; go through int64 like PyTorch's kernels do.
+    // Out-of-range float->int is undefined in C++; go through int64 like PyTorch's kernels do
+    // (so negative values wrap into unsigned types), except that uint64 keeps [2^63, 2^64).
     if (!(v == v)) return To(0);
+    if constexpr (std::is_same_v<To, uint64_t>)
+      if (v >= 9.2233720368547758e18 && v < 1.8446744073709552e19) return static_cast<uint64_t>(v);
     if (v >= 9.2233720368547758e18 || v <= -9.2233720368547758e18) return To(std::numeric_limits<int64_t>::min());
     return static_cast<To>(static_cast<int64_t>(v));
   } else {

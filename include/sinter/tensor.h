@@ -290,6 +290,7 @@ class Tensor {
   Tensor logical_xor(const Tensor& o) const;
   Tensor bitwise_and(const Tensor& o) const; Tensor bitwise_or(const Tensor& o) const;
   Tensor bitwise_xor(const Tensor& o) const;
+  Tensor bitwise_left_shift(const Tensor& o) const; Tensor bitwise_right_shift(const Tensor& o) const;
   Tensor addcmul(const Tensor& t1, const Tensor& t2, const Scalar& value = 1) const;
   Tensor addcdiv(const Tensor& t1, const Tensor& t2, const Scalar& value = 1) const;
   Tensor lerp(const Tensor& end, const Scalar& weight) const;
@@ -368,6 +369,8 @@ Tensor operator>=(const Tensor& a, const Scalar& b);
 Tensor operator&(const Tensor& a, const Tensor& b);
 Tensor operator|(const Tensor& a, const Tensor& b);
 Tensor operator^(const Tensor& a, const Tensor& b);
+Tensor operator<<(const Tensor& a, const Tensor& b);
+Tensor operator>>(const Tensor& a, const Tensor& b);
 Tensor operator~(const Tensor& a);
 Tensor operator!(const Tensor& a);
 Tensor& operator+=(Tensor& a, const Tensor& b);

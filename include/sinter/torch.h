@@ -70,6 +70,9 @@ using sinter::kInt64;
 using sinter::kInt8;
 using sinter::kLong;
 using sinter::kShort;
+using sinter::kUInt16;
+using sinter::kUInt32;
+using sinter::kUInt64;
 using sinter::kUInt8;
 
 using sinter::default_dtype;
@@ -141,6 +144,8 @@ using sinter::bitwise_and;
 using sinter::bitwise_not;
 using sinter::bitwise_or;
 using sinter::bitwise_xor;
+using sinter::bitwise_left_shift;
+using sinter::bitwise_right_shift;
 using sinter::ceil;
 using sinter::clamp;
 using sinter::clamp_max;

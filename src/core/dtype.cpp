@@ -21,6 +21,9 @@ std::string_view dtype_name(DType t) {
     case DType::Double: return "float64";
     case DType::Bool: return "bool";
     case DType::BFloat16: return "bfloat16";
+    case DType::UInt16: return "uint16";
+    case DType::UInt32: return "uint32";
+    case DType::UInt64: return "uint64";
   }
   return "?";
 }
@@ -37,6 +40,9 @@ std::string_view dtype_torch_name(DType t) {
     case DType::Double: return "Double";
     case DType::Bool: return "Bool";
     case DType::BFloat16: return "BFloat16";
+    case DType::UInt16: return "UInt16";
+    case DType::UInt32: return "UInt32";
+    case DType::UInt64: return "UInt64";
   }
   return "?";
 }
@@ -52,13 +58,19 @@ DType promote_types(DType a, DType b) {
     if ((a == DType::Half && b == DType::BFloat16) || (a == DType::BFloat16 && b == DType::Half)) return DType::Float;
     return element_size(a) >= element_size(b) ? a : b;
   }
-  // both integral
-  if (a == DType::Byte || b == DType::Byte) {
-    DType other = a == DType::Byte ? b : a;
-    if (other == DType::Char) return DType::Short;
-    return other;
+  // both integral: the wider of two of the same signedness; an unsigned u with a signed s gives
+  // s when s is wider, else the signed type twice u's width (float64 past int64, as numpy does)
+  DType wider = element_size(a) >= element_size(b) ? a : b;
+  bool ua = is_unsigned(a), ub = is_unsigned(b);
+  if (ua == ub) return wider;
+  DType u = ua ? a : b, s = ua ? b : a;
+  if (element_size(s) > element_size(u)) return s;
+  switch (element_size(u)) {
+    case 1: return DType::Short;
+    case 2: return DType::Int;
+    case 4: return DType::Long;
+    default: return DType::Double;
   }
-  return element_size(a) >= element_size(b) ? a : b;
 }
 
 static std::atomic<DType> g_default_dtype{DType::Float};

@@ -13,10 +13,11 @@ namespace {
 constexpr int64_t kThreshold = 1000;  // summarise above this many elements
 constexpr int64_t kEdge = 3;
 
-double value_at(const Tensor& t, int64_t off) {
-  return visit_dtype(t.dtype(), [&](auto tag) -> double {
+// long double (64-bit mantissa on x86) holds every int64 and uint64 exactly.
+long double value_at(const Tensor& t, int64_t off) {
+  return visit_dtype(t.dtype(), [&](auto tag) -> long double {
     using T = typename decltype(tag)::type;
-    return static_cast<double>(static_cast<compute_t<T>>(static_cast<const T*>(t.data_ptr())[off]));
+    return static_cast<long double>(static_cast<compute_t<T>>(static_cast<const T*>(t.data_ptr())[off]));
   });
 }
 
@@ -25,11 +26,13 @@ struct Formatter {
   int width = 1;
   int precision = 4;
 
-  std::string fmt(double v) const {
+  std::string fmt(long double lv) const {
     char buf[64];
-    if (is_bool) return v != 0 ? "True" : "False";
+    if (is_bool) return lv != 0 ? "True" : "False";
+    const double v = static_cast<double>(lv);
     if (!is_float) {
-      std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+      if (lv < 0) std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(lv));
+      else std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(lv));
     } else if (std::isnan(v)) {
       return "nan";
     } else if (std::isinf(v)) {
@@ -45,7 +48,7 @@ struct Formatter {
   }
 };
 
-void collect(const Tensor& t, int64_t dim, int64_t off, bool summarize, std::vector<double>& vals) {
+void collect(const Tensor& t, int64_t dim, int64_t off, bool summarize, std::vector<long double>& vals) {
   if (dim == t.dim()) {
     vals.push_back(value_at(t, off));
     return;
@@ -90,12 +93,13 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   Formatter f;
   f.is_float = t.is_floating_point();
   f.is_bool = t.dtype() == kBool;
-  std::vector<double> vals;
+  std::vector<long double> vals;
   if (t.numel() > 0) collect(t, 0, 0, summarize, vals);
   if (f.is_float) {
     double mx = 0, mn = INFINITY;
     bool all_int = true;
-    for (double v : vals) {
+    for (long double lv : vals) {
+      const double v = static_cast<double>(lv);
       if (!std::isfinite(v)) continue;
       all_int &= v == std::nearbyint(v);
       mx = std::max(mx, std::fabs(v));
@@ -109,7 +113,7 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
       f.int_mode = false;
     }
   }
-  for (double v : vals) f.width = std::max(f.width, static_cast<int>(f.fmt(v).size()));
+  for (long double v : vals) f.width = std::max(f.width, static_cast<int>(f.fmt(v).size()));
   body << "tensor(";
   if (t.numel() == 0 && t.dim() > 0) {
     body << "[]";

@@ -53,6 +53,9 @@ std::string_view short_dtype(DType t) {
     case DType::Double: return "f64";
     case DType::Bool: return "bool";
     case DType::BFloat16: return "bf16";
+    case DType::UInt16: return "u16";
+    case DType::UInt32: return "u32";
+    case DType::UInt64: return "u64";
   }
   return "?";
 }

@@ -159,11 +159,12 @@ NpyType parse_descr(const std::string& d, const std::string& file) {
   const std::string t = d.substr(1);
   static const std::pair<const char*, DType> table[] = {
       {"f8", kDouble}, {"f4", kFloat}, {"f2", kHalf}, {"i8", kLong}, {"i4", kInt},
-      {"i2", kShort},  {"i1", kChar},  {"u1", kByte}, {"b1", kBool},
+      {"i2", kShort},  {"i1", kChar},  {"u1", kByte}, {"b1", kBool}, {"u2", kUInt16}, {"u4", kUInt32},
+      {"u8", kUInt64},
   };
   for (const auto& [name, dt] : table)
     if (t == name) return {dt, order == '>'};
-  fail(file, str_cat("unsupported dtype '", d, "' (sinter reads f8 f4 f2 i8 i4 i2 i1 u1 b1)"));
+  fail(file, str_cat("unsupported dtype '", d, "' (sinter reads f8 f4 f2 i8 i4 i2 i1 u8 u4 u2 u1 b1)"));
 }
 
 const char* descr_of(DType d) {
@@ -176,6 +177,9 @@ const char* descr_of(DType d) {
     case kShort: return "<i2";
     case kChar: return "|i1";
     case kByte: return "|u1";
+    case kUInt16: return "<u2";
+    case kUInt32: return "<u4";
+    case kUInt64: return "<u8";
     case kBool: return "|b1";
     default: break;
   }

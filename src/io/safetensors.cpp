@@ -33,9 +33,10 @@ struct DTypeInfo {
 constexpr DTypeInfo kDTypes[] = {
     {"BOOL", kBool, 0}, {"U8", kByte, 1},   {"I8", kChar, 2},     {"I16", kShort, 5}, {"F16", kHalf, 7},
     {"BF16", kBFloat16, 8}, {"I32", kInt, 9}, {"F32", kFloat, 11}, {"F64", kDouble, 12}, {"I64", kLong, 13},
+    {"U16", kUInt16, 6}, {"U32", kUInt32, 10}, {"U64", kUInt64, 14},
 };
 // Names the format defines that sinter has no dtype for.
-constexpr const char* kForeignDTypes[] = {"U16", "U32", "U64", "F8_E5M2", "F8_E4M3", "F8_E4M3FN", "F8_E8M0",
+constexpr const char* kForeignDTypes[] = {"F8_E5M2", "F8_E4M3", "F8_E4M3FN", "F8_E8M0",
                                           "F6_E2M3", "F6_E3M2", "F4", "C64"};
 
 const DTypeInfo& info_of(DType d) {

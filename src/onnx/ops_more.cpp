@@ -263,18 +263,15 @@ void unique_build(Ctx& c) {
   for (size_t i = 0; i < 4; ++i) c.set_out(i, o[i]);
 }
 
-// x << y = x * 2^y and x >> y = x / 2^y in x's unsigned type (shifts past the width give 0).
+// BitShift on unsigned tensors (uint8/16/32/64): counts of the width or more shift everything out.
 void bit_shift_build(Ctx& c) {
   V x = c.in(0), y = c.in(1);
   DType dt = c.dtype(x);
-  if (dt != DType::Byte) c.unsupported("BitShift on " + std::string(dtype_name(dt)) + " (uint8 only)");
+  if (!is_unsigned(dt)) c.unsupported("BitShift on " + std::string(dtype_name(dt)) + " (unsigned types only)");
   std::string dir = c.attr_s("direction", "");
   if (dir != "LEFT" && dir != "RIGHT") c.invalid("direction must be LEFT or RIGHT, got '" + dir + "'");
-  V wide = c.emit("to_dtype", {x}, {DType::Long});
-  V p = c.emit("pow", {c.scalar(2, DType::Long), c.emit("clamp", {c.emit("to_dtype", {y}, {DType::Long})},
-                                                                {Scalar(0), Scalar(8)})});
-  V r = dir == "LEFT" ? c.emit("mul", {wide, p}) : c.emit("div", {wide, p}, {std::string("floor")});
-  c.set_out(0, c.emit("to_dtype", {c.emit("bitwise_and", {r, c.scalar(255, DType::Long)})}, {DType::Byte}));
+  if (c.dtype(y) != dt) y = c.emit("to_dtype", {y}, {dt});
+  c.set_out(0, c.emit(dir == "LEFT" ? "bitwise_left_shift" : "bitwise_right_shift", {x, y}));
 }
 
 // ---- random -------------------------------------------------------------------------------

@@ -54,6 +54,9 @@ DType dtype_from_onnx(int32_t t, const std::string& what) {
     case TP::INT16: return DType::Short;
     case TP::INT8: return DType::Char;
     case TP::UINT8: return DType::Byte;
+    case TP::UINT16: return DType::UInt16;
+    case TP::UINT32: return DType::UInt32;
+    case TP::UINT64: return DType::UInt64;
     case TP::BOOL: return DType::Bool;
     default: break;
   }
@@ -177,6 +180,8 @@ Tensor tensor_from_proto(const ::onnx::TensorProto& t, const LoadOptions& o, con
     case DType::Float: count_check(t.float_data_size(), "float_data"); break;
     case DType::Double: count_check(t.double_data_size(), "double_data"); break;
     case DType::Long: count_check(t.int64_data_size(), "int64_data"); break;
+    case DType::UInt32:
+    case DType::UInt64: count_check(t.uint64_data_size(), "uint64_data"); break;
     default: count_check(t.int32_data_size(), "int32_data"); break;
   }
   Tensor out = empty(dims, dtype(dt));
@@ -189,6 +194,9 @@ Tensor tensor_from_proto(const ::onnx::TensorProto& t, const LoadOptions& o, con
     case DType::Short: copy_typed(t.int32_data(), static_cast<int16_t*>(p)); break;
     case DType::Char: copy_typed(t.int32_data(), static_cast<int8_t*>(p)); break;
     case DType::Byte: copy_typed(t.int32_data(), static_cast<uint8_t*>(p)); break;
+    case DType::UInt16: copy_typed(t.int32_data(), static_cast<uint16_t*>(p)); break;  // the spec's home for uint16
+    case DType::UInt32: copy_typed(t.uint64_data(), static_cast<uint32_t*>(p)); break;
+    case DType::UInt64: copy_typed(t.uint64_data(), static_cast<uint64_t*>(p)); break;
     case DType::Bool: {
       auto* d = static_cast<bool*>(p);
       for (int64_t k = 0; k < numel; ++k) d[k] = t.int32_data(static_cast<int>(k)) != 0;

@@ -75,7 +75,7 @@ void threshold_backward_meta(const OpCall& c, Specs& out, size_t& n) {
 }
 void threshold_backward_kernel(const OpCall& c) {
   const double t = c.attrs.f(0);
-  visit_dtype(c.out[0].dtype(), [&](auto tag) {
+  visit_dtype_no_wide_uint(c.out[0].dtype(), "threshold_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (is_float_type_v<T>) {
       using A = compute_t<T>;

@@ -268,7 +268,7 @@ void resize_kernel(const OpCall& c) {
     return static_cast<double>(os[a]) / static_cast<double>(x.size(a)) <
            static_cast<double>(os[b]) / static_cast<double>(x.size(b));
   });
-  visit_dtype(x.dtype(), [&](auto tag) {
+  visit_dtype_no_wide_uint(x.dtype(), c.op.name.c_str(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same_v<T, bool>) {
       return;

@@ -314,7 +314,7 @@ void l1_kernel(const OpCall& c) {
   // Integers: |x - y| in the input dtype (wrapping like PyTorch), summed in int64.
   const Tensor& out = c.out[0];
   DimVector shape = broadcast_shapes("l1_loss", c.in[0].sizes(), c.in[1].sizes());
-  visit_dtype(d, [&](auto tag) {
+  visit_dtype_no_wide_uint(d, "l1_loss", [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
       auto absdiff = [](T a, T b) {

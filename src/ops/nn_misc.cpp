@@ -122,7 +122,7 @@ void embedding_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size
 std::vector<int64_t> read_indices(const char* op, const Tensor& idx0, int64_t V) {
   Tensor idx = contig(idx0);
   std::vector<int64_t> r(static_cast<size_t>(idx.numel()));
-  visit_dtype(idx.dtype(), [&](auto tag) {
+  visit_dtype_no_wide_uint(idx.dtype(), op, [&](auto tag) {
     using I = typename decltype(tag)::type;
     if constexpr (std::is_integral_v<I> && !std::is_same_v<I, bool>) {
       const I* p = static_cast<const I*>(idx.data_ptr());

@@ -580,7 +580,7 @@ void avg_pool_kernel(const OpCall& c) {
   bool cip = c.attrs.b(4);
   int64_t dov = c.attrs.is_none(5) ? 0 : c.attrs.i(5);
   Tensor x = contig(c.in[0]);
-  visit_dtype(x.dtype(), [&](auto tag) {
+  visit_dtype_no_wide_uint(x.dtype(), c.op.name.c_str(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (is_float_type_v<T> || std::is_same_v<T, int64_t>) {
       using A = compute_t<T>;
@@ -667,7 +667,7 @@ void avg_pool_bwd_kernel(const OpCall& c) {
   bool cip = c.attrs.b(5);
   int64_t dov = c.attrs.is_none(6) ? 0 : c.attrs.i(6);
   Tensor g = contig(c.in[0]);
-  visit_dtype(g.dtype(), [&](auto tag) {
+  visit_dtype_no_wide_uint(g.dtype(), c.op.name.c_str(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (is_float_type_v<T> || std::is_same_v<T, int64_t>) {
       using A = compute_t<T>;

@@ -204,6 +204,8 @@ struct SumReducer {
 
 DType sum_dtype(const Tensor& x, const Attrs& a, size_t k) {
   if (!a.is_none(k)) return a.dtype(k);
+  // integers accumulate in int64 like PyTorch; uint16/32/64 in uint64 like numpy
+  if (is_wide_unsigned(x.dtype())) return kUInt64;
   return is_integral(x.dtype(), true) ? kLong : x.dtype();
 }
 

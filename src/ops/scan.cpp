@@ -30,12 +30,16 @@ void scan_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n
   const Tensor& x = c.in[0];
   wrap_dim(c.op.name.c_str(), c.attrs.i(0), x.dim());
   out[0].sizes = DimVector(x.sizes());
-  out[0].dtype = !c.attrs.is_none(1) ? c.attrs.dtype(1) : is_integral(x.dtype(), true) ? kLong : x.dtype();
+  // integers accumulate in int64 like PyTorch; uint16/32/64 in uint64 like numpy
+  out[0].dtype = !c.attrs.is_none(1)         ? c.attrs.dtype(1)
+                 : is_wide_unsigned(x.dtype()) ? kUInt64
+                 : is_integral(x.dtype(), true) ? kLong
+                                               : x.dtype();
   n = 1;
 }
 
 template <class T>
-using scan_acc_t = std::conditional_t<is_float_type_v<T>, double, std::conditional_t<std::is_same_v<T, bool>, int64_t, T>>;
+using scan_acc_t = std::conditional_t<is_float_type_v<T>, double, std::conditional_t<std::is_same_v<T, bool>, int64_t, compute_t<T>>>;
 
 template <class T, bool Prod>
 inline scan_acc_t<T> scan_step(scan_acc_t<T> a, T v) {

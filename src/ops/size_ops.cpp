@@ -130,6 +130,9 @@ void arange_kernel(const OpCall& c) {
     case DType::Short: arange_fill(c, static_cast<int16_t*>(out.data_ptr()), n, integral); break;
     case DType::Char: arange_fill(c, static_cast<int8_t*>(out.data_ptr()), n, integral); break;
     case DType::Byte: arange_fill(c, static_cast<uint8_t*>(out.data_ptr()), n, integral); break;
+    case DType::UInt16: arange_fill(c, static_cast<uint16_t*>(out.data_ptr()), n, integral); break;
+    case DType::UInt32: arange_fill(c, static_cast<uint32_t*>(out.data_ptr()), n, integral); break;
+    case DType::UInt64: arange_fill(c, static_cast<uint64_t*>(out.data_ptr()), n, integral); break;
     default: {  // half, bfloat16: through double
       Tensor d = sinter::detail::make_empty(out.sizes(), DType::Double);
       arange_fill(c, static_cast<double*>(d.data_ptr()), n, integral);

@@ -314,7 +314,9 @@ void check_bound_fits(const char* op, const char* what, const Scalar& s, DType d
       using T = typename decltype(tag)::type;
       if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
         int64_t v = s.to_long();
-        if constexpr (std::is_unsigned_v<T>)
+        if constexpr (std::is_unsigned_v<T> && sizeof(T) == 8)
+          ok = true;  // every int64 converts to uint64 (negative values wrap)
+        else if constexpr (std::is_unsigned_v<T>)
           ok = v <= int64_t(std::numeric_limits<T>::max()) && v >= -int64_t(std::numeric_limits<T>::max());
         else
           ok = v >= int64_t(std::numeric_limits<T>::min()) && v <= int64_t(std::numeric_limits<T>::max());

@@ -10,12 +10,13 @@ namespace sinter::testing {
 std::vector<DType> all_dtypes() { return {kFloat, kDouble, kHalf, kBFloat16, kLong, kInt, kShort, kChar, kByte, kBool}; }
 std::vector<DType> float_dtypes() { return {kFloat, kDouble, kHalf, kBFloat16}; }
 std::vector<DType> int_dtypes() { return {kByte, kChar, kShort, kInt, kLong}; }
+std::vector<DType> wide_uint_dtypes() { return {kUInt16, kUInt32, kUInt64}; }
 
 Tensor make_tensor(IntArrayRef shape, DType dtype, double low, double high) {
   NoGradGuard g;
   if (dtype == kBool) return rand(shape, kDouble) > 0.5;
   if (is_integral(dtype)) {
-    if (dtype == kByte) low = std::max(low, 0.0);
+    if (is_unsigned(dtype)) low = std::max(low, 0.0);
     int64_t lo = static_cast<int64_t>(std::ceil(low)), hi = static_cast<int64_t>(std::floor(high));
     if (hi <= lo) hi = lo + 1;
     return randint(lo, hi, shape, dtype);
@@ -89,8 +90,10 @@ void check_against_torch(const OpRecord& r, DType d) {
       gos.push_back(diff && o.defined() && o.requires_grad() ? make_tensor(o.sizes(), o.dtype(), -1, 1) : Tensor());
     bool any_go = false;
     for (auto& g : gos) any_go |= g.defined();
-    RefResult res = ref.run(r.torch, inputs, rg, any_go ? gos : TensorList{}, r.stmt);
-    ASSERT_TRUE(res.ok) << "PyTorch failed on " << r.torch << ": " << res.error_type << ": " << res.message;
+    const std::string& expr = is_wide_unsigned(d) ? r.numpy : r.torch;
+    ASSERT_FALSE(expr.empty()) << "the record lists " << dtype_name(d) << " but has no NumPy expression";
+    RefResult res = ref.run(expr, inputs, rg, any_go ? gos : TensorList{}, r.stmt);
+    ASSERT_TRUE(res.ok) << "the reference failed on " << expr << ": " << res.error_type << ": " << res.message;
     ASSERT_EQ(res.outputs.size(), outs.size()) << "number of outputs differs from PyTorch";
     auto [rt, at] = tol(r, d);
     for (size_t i = 0; i < outs.size(); ++i) {

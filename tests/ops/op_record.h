@@ -39,6 +39,9 @@ struct OpRecord {
   std::vector<std::string> ops;
   /// PyTorch expression over a0, a1, ... (torch, F, nn, math available).
   std::string torch;
+  /// The same computation in NumPy, for the dtypes PyTorch 1.x lacks (uint16/32/64): inputs of
+  /// those dtypes arrive as numpy arrays (np is available). Required when `dtypes` lists them.
+  std::string numpy;
   /// The same computation in sinter.
   std::function<TensorList(const TensorList&)> fn;
   /// Sample inputs for a dtype.
@@ -73,5 +76,6 @@ void check_record(const OpRecord& r);
 std::vector<DType> all_dtypes();
 std::vector<DType> float_dtypes();  // f32 f64 f16 bf16
 std::vector<DType> int_dtypes();    // u8 i8 i16 i32 i64
+std::vector<DType> wide_uint_dtypes();  // u16 u32 u64 (checked against NumPy)
 
 }  // namespace sinter::testing

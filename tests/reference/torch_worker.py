@@ -15,8 +15,10 @@ TENSOR:
     {"dtype": "float32", "shape": [2, 3], "data": "<base64 of C-contiguous little-endian bytes>",
      "requires_grad": false}
 
-dtypes: float32 float64 float16 bfloat16 int64 int32 int16 int8 uint8 bool. bfloat16 elements are
-the top 16 bits of the float32 with the same value; bool elements are one byte, 0 or 1.
+dtypes: float32 float64 float16 bfloat16 int64 int32 int16 int8 uint8 bool, and uint16 uint32 uint64.
+bfloat16 elements are the top 16 bits of the float32 with the same value; bool elements are one
+byte, 0 or 1. PyTorch 1.x has no uint16/32/64: inputs of those dtypes are bound as numpy arrays
+(numpy is available to expressions as np), and numpy arrays and scalars are accepted as results.
 
 Answer:
     {"ok": true, "outputs": [TENSOR or null, ...], "grads": [TENSOR or null per input]}
@@ -55,6 +57,8 @@ _proto = os.fdopen(os.dup(1), "wb")
 os.dup2(2, 1)
 sys.stdout = sys.stderr
 
+import numpy as np
+
 try:
     import torch
     import torch.nn.functional as F
@@ -83,6 +87,14 @@ _DTYPES = {
     "bool": torch.bool,
 }
 _NAMES = {v: k for k, v in _DTYPES.items()}
+# Dtypes torch 1.x lacks: exchanged as numpy arrays.
+_NP_DTYPES = {"uint16": np.dtype("<u2"), "uint32": np.dtype("<u4"), "uint64": np.dtype("<u8")}
+_NP_NAMES = {
+    np.dtype(np.float32): "float32", np.dtype(np.float64): "float64", np.dtype(np.float16): "float16",
+    np.dtype(np.int64): "int64", np.dtype(np.int32): "int32", np.dtype(np.int16): "int16",
+    np.dtype(np.int8): "int8", np.dtype(np.uint8): "uint8", np.dtype(np.bool_): "bool",
+    np.dtype(np.uint16): "uint16", np.dtype(np.uint32): "uint32", np.dtype(np.uint64): "uint64",
+}
 _LITTLE = sys.byteorder == "little"
 
 
@@ -99,6 +111,8 @@ def decode_tensor(enc, what):
     if not isinstance(enc, dict):
         raise HarnessError("%s: expected a tensor object or null, got %s" % (what, type(enc).__name__))
     name = enc.get("dtype")
+    if name in _NP_DTYPES:
+        return _decode_numpy(enc, name, what)
     if name not in _DTYPES:
         raise HarnessError("%s: unknown dtype %r" % (what, name))
     dt = _DTYPES[name]
@@ -138,6 +152,36 @@ def decode_tensor(enc, what):
     return t
 
 
+def _decode_numpy(enc, name, what):
+    dt = _NP_DTYPES[name]
+    shape = enc.get("shape")
+    if not isinstance(shape, list) or not all(
+        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape
+    ):
+        raise HarnessError("%s: shape must be a list of non-negative ints, got %r" % (what, shape))
+    try:
+        raw = base64.b64decode(enc.get("data", ""), validate=True)
+    except Exception as e:
+        raise HarnessError("%s: bad base64 data: %s" % (what, e))
+    if len(raw) != math.prod(shape) * dt.itemsize:
+        raise HarnessError("%s: %d bytes of data for shape %s and dtype %s" % (what, len(raw), shape, name))
+    return np.frombuffer(raw, dtype=dt).reshape(shape).copy()
+
+
+def _encode_numpy(a):
+    arr = np.asarray(a)
+    if arr.dtype not in _NP_NAMES:
+        raise HarnessError("cannot encode a numpy array of dtype %s" % arr.dtype)
+    name = _NP_NAMES[arr.dtype]
+    arr = np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<"), copy=False)
+    return {
+        "dtype": name,
+        "shape": list(arr.shape),
+        "data": base64.b64encode(arr.tobytes()).decode("ascii"),
+        "requires_grad": False,
+    }
+
+
 def _byteswap(buf, width):
     out = bytearray(len(buf))
     for i in range(0, len(buf), width):
@@ -148,6 +192,8 @@ def _byteswap(buf, width):
 def encode_tensor(t):
     if t is None:
         return None
+    if isinstance(t, (np.ndarray, np.generic)):
+        return _encode_numpy(t)
     if isinstance(t, bool):
         t = torch.tensor(t, dtype=torch.bool)
     elif isinstance(t, int):
@@ -217,7 +263,7 @@ def handle(line):
     if gouts is not None:
         grad_outputs = [decode_tensor(e, "grad_outputs[%d]" % i) for i, e in enumerate(gouts)]
 
-    ns = {"torch": torch, "F": F, "nn": torch.nn, "math": math}
+    ns = {"torch": torch, "F": F, "nn": torch.nn, "math": math, "np": np}
     for i, t in enumerate(inputs):
         ns["a%d" % i] = t
     if stmt.strip():

@@ -179,7 +179,7 @@ void direct_backward_weight(T* dw, const T* x, const T* dy, const G3& g, bool pa
 
 template <class F>
 void visit_conv_dtype(DType d, F&& f) {
-  visit_dtype(d, [&](auto tag) {
+  visit_dtype_no_wide_uint(d, "convolution", [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, Half>) {
       SINTER_ASSERT(false, "convolution of dtype ", dtype_name(d));

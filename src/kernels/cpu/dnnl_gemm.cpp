@@ -104,7 +104,7 @@ using acc_t = std::conditional_t<std::is_integral_v<T>, int64_t, std::conditiona
 
 // out = beta * out + bias (what a GEMM with K == 0 leaves).
 void fill_k0(const Tensor& out, const Tensor& bias, double alpha, double beta) {
-  visit_dtype(out.dtype(), [&](auto tag) {
+  visit_dtype_no_wide_uint(out.dtype(), "matmul", [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (!std::is_same_v<T, bool>) {
       using A = acc_t<T>;
@@ -311,7 +311,7 @@ void gemm(const Tensor& out, const Tensor& a_in, const Tensor& b_in, const Tenso
   // oneDNN costs a few microseconds per call; tiny products are faster in the plain loop.
   const bool tiny = static_cast<double>(p.M) * p.N * p.K * p.count < 8192;
   if (!tiny && gemm_onednn(p, out.dtype(), bias, alpha, beta, act)) return;
-  visit_dtype(out.dtype(), [&](auto tag) {
+  visit_dtype_no_wide_uint(out.dtype(), "matmul", [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, Half>) {
       SINTER_ASSERT(false, "gemm: unsupported dtype ", dtype_name(out.dtype()));
@@ -328,7 +328,7 @@ void gemm_reference(const Tensor& out, const Tensor& a, const Tensor& b, const T
   if (out.numel() == 0) return;
   const int64_t nd = out.dim(), M = out.size(-2), N = out.size(-1), K = a.size(-1);
   int64_t batches = out.numel() / (M * N);
-  visit_dtype(out.dtype(), [&](auto tag) {
+  visit_dtype_no_wide_uint(out.dtype(), "matmul", [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, Half>) {
       SINTER_ASSERT(false, "gemm: unsupported dtype ", dtype_name(out.dtype()));

@@ -33,7 +33,7 @@ void apply_epilogue(const Tensor& y, const Epilogue& e) {
                   " for output ", shape_str(y.sizes()));
     r = e.residual.is_contiguous() && e.residual.dtype() == y.dtype() ? e.residual : e.residual.to(y.dtype()).contiguous();
   }
-  visit_dtype(y.dtype(), [&](auto tag) {
+  visit_dtype_no_wide_uint(y.dtype(), "apply_epilogue", [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same_v<T, bool>) {
       SINTER_ASSERT(false, "apply_epilogue on bool");
