@@ -202,7 +202,7 @@ std::vector<Hostile> hostile_corpus() {
   c.push_back({"size mismatch", st_bytes("{" + ent("a", "F32", "[3]", 0, 8) + "}", f8), "needs"});
   c.push_back({"end before begin", st_bytes("{" + ent("a", "F32", "[0]", 8, 0) + "}", f8), "before they begin"});
   c.push_back({"unknown dtype", st_bytes("{" + ent("a", "F33", "[2]", 0, 8) + "}", f8), "unknown dtype"});
-  c.push_back({"unsupported dtype", st_bytes("{" + ent("a", "U16", "[4]", 0, 8) + "}", f8), "not supported"});
+  c.push_back({"unsupported dtype", st_bytes("{" + ent("a", "C64", "[1]", 0, 8) + "}", f8), "not supported"});
   c.push_back({"duplicate name",
                st_bytes("{" + ent("a", "F32", "[1]", 0, 4) + "," + ent("a", "F32", "[1]", 4, 8) + "}", f8),
                "duplicate"});

@@ -173,11 +173,11 @@ def _encode_numpy(a):
     if arr.dtype not in _NP_NAMES:
         raise HarnessError("cannot encode a numpy array of dtype %s" % arr.dtype)
     name = _NP_NAMES[arr.dtype]
-    arr = np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<"), copy=False)
+    arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
     return {
         "dtype": name,
         "shape": list(arr.shape),
-        "data": base64.b64encode(arr.tobytes()).decode("ascii"),
+        "data": base64.b64encode(arr.tobytes(order="C")).decode("ascii"),
         "requires_grad": False,
     }
 
