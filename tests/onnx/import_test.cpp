@@ -142,6 +142,51 @@ TEST(OnnxImport, ShortTensorData) {
   expect_throws<ValueError>([&] { sx::load_bytes(bytes_of(m)); });
 }
 
+// Unsigned tensors in the TensorProto fields the spec gives them: uint16 in int32_data, uint32
+// and uint64 in uint64_data, each also as raw little-endian bytes.
+TEST(OnnxImport, UnsignedTensorFields) {
+  using TP = ::onnx::TensorProto;
+  const uint64_t big = (uint64_t(1) << 63) + 5, top = ~uint64_t(0);
+  TP t;
+  t.set_data_type(TP::UINT64);
+  t.add_dims(3);
+  for (uint64_t v : {uint64_t(0), big, top}) t.add_uint64_data(v);
+  Tensor x = sx::parse_tensor(t.SerializeAsString());
+  ASSERT_EQ(x.dtype(), kUInt64);
+  const auto* p = static_cast<const uint64_t*>(x.data_ptr());
+  EXPECT_EQ(p[0], 0u);
+  EXPECT_EQ(p[1], big);
+  EXPECT_EQ(p[2], top);
+
+  t.set_data_type(TP::UINT32);
+  t.clear_uint64_data();
+  for (uint64_t v : {7u, 4000000000u, 1u}) t.add_uint64_data(v);
+  x = sx::parse_tensor(t.SerializeAsString());
+  ASSERT_EQ(x.dtype(), kUInt32);
+  EXPECT_EQ(static_cast<const uint32_t*>(x.data_ptr())[1], 4000000000u);
+
+  TP h;
+  h.set_data_type(TP::UINT16);
+  h.add_dims(2);
+  h.add_int32_data(65535);
+  h.add_int32_data(3);
+  x = sx::parse_tensor(h.SerializeAsString());
+  ASSERT_EQ(x.dtype(), kUInt16);
+  EXPECT_EQ(static_cast<const uint16_t*>(x.data_ptr())[0], 65535);
+
+  TP r;  // raw_data
+  r.set_data_type(TP::UINT32);
+  r.add_dims(2);
+  const uint32_t raw[2] = {0xffffffffu, 9u};
+  r.set_raw_data(std::string(reinterpret_cast<const char*>(raw), sizeof raw));
+  x = sx::parse_tensor(r.SerializeAsString());
+  EXPECT_EQ(static_cast<const uint32_t*>(x.data_ptr())[0], 0xffffffffu);
+
+  t.add_uint64_data(1);  // 4 values for shape (3,)
+  auto msg = expect_throws<ValueError>([&] { sx::parse_tensor(t.SerializeAsString()); });
+  EXPECT_NE(msg.find("uint64_data"), std::string::npos) << msg;
+}
+
 TEST(OnnxImport, DanglingAndDuplicateNames) {
   auto m = base_model();
   m.mutable_graph()->mutable_node(1)->set_input(0, "nowhere");
