@@ -5,13 +5,17 @@
 #include <cstring>
 #include <limits>
 #include <ostream>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
 namespace sinter {
 
-enum class DType : uint8_t { Byte, Char, Short, Int, Long, Half, Float, Double, Bool, BFloat16, UInt16, UInt32, UInt64 };
-constexpr int kNumDTypes = 13;
+// String: elements are std::string objects (like tf.string and ONNX's STRING); its storage
+// constructs and destroys them, copies assign element by element, and only the ops that say
+// so (views, copies, casts, string ops) accept it. visit_dtype never yields it.
+enum class DType : uint8_t { Byte, Char, Short, Int, Long, Half, Float, Double, Bool, BFloat16, UInt16, UInt32, UInt64, String };
+constexpr int kNumDTypes = 14;
 
 // LibTorch-style names.
 constexpr DType kByte = DType::Byte, kUInt8 = DType::Byte, kChar = DType::Char, kInt8 = DType::Char,
@@ -19,7 +23,8 @@ constexpr DType kByte = DType::Byte, kUInt8 = DType::Byte, kChar = DType::Char, 
                 kLong = DType::Long, kInt64 = DType::Long, kHalf = DType::Half, kFloat16 = DType::Half,
                 kFloat = DType::Float, kFloat32 = DType::Float, kDouble = DType::Double,
                 kFloat64 = DType::Double, kBool = DType::Bool, kBFloat16 = DType::BFloat16,
-                kUInt16 = DType::UInt16, kUInt32 = DType::UInt32, kUInt64 = DType::UInt64;
+                kUInt16 = DType::UInt16, kUInt32 = DType::UInt32, kUInt64 = DType::UInt64,
+                kString = DType::String;
 using ScalarType = DType;
 
 /// IEEE 754 binary16, stored as bits; arithmetic happens in float.
@@ -104,6 +109,7 @@ template <> struct dtype_of<BFloat16> { static constexpr DType value = DType::BF
 template <> struct dtype_of<uint16_t> { static constexpr DType value = DType::UInt16; };
 template <> struct dtype_of<uint32_t> { static constexpr DType value = DType::UInt32; };
 template <> struct dtype_of<uint64_t> { static constexpr DType value = DType::UInt64; };
+template <> struct dtype_of<std::string> { static constexpr DType value = DType::String; };
 template <class T> constexpr DType dtype_of_v = dtype_of<T>::value;
 
 /// Type used for arithmetic on T: float for half types, uint32 for uint16 (uint16 * uint16
@@ -124,6 +130,7 @@ inline std::size_t element_size(DType t) {
     case DType::Short: case DType::Half: case DType::BFloat16: case DType::UInt16: return 2;
     case DType::Int: case DType::Float: case DType::UInt32: return 4;
     case DType::Long: case DType::Double: case DType::UInt64: return 8;
+    case DType::String: return sizeof(std::string);
   }
   return 0;
 }
@@ -142,6 +149,7 @@ inline bool is_unsigned(DType t) {
 /// uint16, uint32, uint64: the unsigned types PyTorch 1.x does not have. Ops that do not
 /// support them reject them with DTypeError (see visit_dtype_no_wide_uint).
 inline bool is_wide_unsigned(DType t) { return t == DType::UInt16 || t == DType::UInt32 || t == DType::UInt64; }
+inline bool is_string(DType t) { return t == DType::String; }
 /// PyTorch-style name: "float32", "int64", "bool", ...
 std::string_view dtype_name(DType t);
 /// LibTorch's name: "Float", "Long", ...
@@ -157,7 +165,10 @@ DType promote_types(DType a, DType b);
 DType default_dtype();
 void set_default_dtype(DType t);
 
-/// Calls f(type_tag<T>{}) with T the C++ type of `t`.
+[[noreturn]] void throw_string_dtype(const char* op);
+
+/// Calls f(type_tag<T>{}) with T the C++ type of `t` (a numeric or bool type: string tensors
+/// throw DTypeError, so no kernel reads strings as numbers).
 template <class F>
 decltype(auto) visit_dtype(DType t, F&& f) {
   switch (t) {
@@ -174,6 +185,7 @@ decltype(auto) visit_dtype(DType t, F&& f) {
     case DType::UInt16: return f(type_tag<uint16_t>{});
     case DType::UInt32: return f(type_tag<uint32_t>{});
     case DType::UInt64: return f(type_tag<uint64_t>{});
+    case DType::String: throw_string_dtype(nullptr);
   }
   return f(type_tag<float>{});
 }

@@ -13,6 +13,7 @@
 #include "sinter/ops/reduce.h"
 #include "sinter/ops/shape.h"
 #include "sinter/ops/signal.h"
+#include "sinter/ops/strings.h"
 #include "sinter/ops/unary.h"
 #include "sinter/scalar.h"
 #include "sinter/tensor.h"

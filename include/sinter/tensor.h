@@ -110,6 +110,8 @@ class Tensor {
   Scalar item() const;
   template <class T>
   T item() const { return item().to<T>(); }
+  /// The elements of a string tensor (kString), in row-major order; DTypeError for other dtypes.
+  std::vector<std::string> strings() const;
   std::string toString() const;
   /// Printed like PyTorch: tensor([[...]], dtype=...).
   friend std::ostream& operator<<(std::ostream& os, const Tensor& t);
@@ -337,6 +339,10 @@ class Tensor {
  private:
   TensorImpl* impl_;
 };
+
+/// The string a one-element string tensor holds.
+template <>
+std::string Tensor::item<std::string>() const;
 
 // Operators, as in PyTorch.
 Tensor operator+(const Tensor& a, const Tensor& b);

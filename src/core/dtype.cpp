@@ -24,6 +24,7 @@ std::string_view dtype_name(DType t) {
     case DType::UInt16: return "uint16";
     case DType::UInt32: return "uint32";
     case DType::UInt64: return "uint64";
+    case DType::String: return "string";
   }
   return "?";
 }
@@ -43,12 +44,15 @@ std::string_view dtype_torch_name(DType t) {
     case DType::UInt16: return "UInt16";
     case DType::UInt32: return "UInt32";
     case DType::UInt64: return "UInt64";
+    case DType::String: return "String";
   }
   return "?";
 }
 
 DType promote_types(DType a, DType b) {
   if (a == b) return a;
+  SINTER_CHECK(a != DType::String && b != DType::String, DTypeError, "promote_types: ", dtype_name(a), " and ",
+               dtype_name(b), " have no common dtype");
   if (a == DType::Bool) return b;
   if (b == DType::Bool) return a;
   bool fa = is_floating_point(a), fb = is_floating_point(b);
@@ -83,6 +87,10 @@ void set_default_dtype(DType t) {
 
 void throw_dtype_not_supported(const char* op, DType t, const char* what) {
   throw DTypeError(detail::str_cat(op, ": expected a ", what, " dtype, got ", dtype_name(t)));
+}
+
+void throw_string_dtype(const char* op) {
+  throw DTypeError(detail::str_cat(op ? op : "this operation", ": not supported for dtype string"));
 }
 
 DType Scalar::dtype() const {

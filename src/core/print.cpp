@@ -21,7 +21,28 @@ long double value_at(const Tensor& t, int64_t off) {
   });
 }
 
+// Python's repr of a str: single quotes (double when only single quotes occur), escapes.
+std::string quoted(const std::string& v) {
+  char q = v.find('\'') != std::string::npos && v.find('"') == std::string::npos ? '"' : '\'';
+  std::string r(1, q);
+  for (unsigned char ch : v) {
+    if (ch == '\\' || ch == static_cast<unsigned char>(q)) { r += '\\'; r += static_cast<char>(ch); }
+    else if (ch == '\n') r += "\\n";
+    else if (ch == '\t') r += "\\t";
+    else if (ch == '\r') r += "\\r";
+    else if (ch < 0x20 || ch == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", ch);
+      r += buf;
+    } else {
+      r += static_cast<char>(ch);  // printable ASCII and UTF-8 bytes as they are
+    }
+  }
+  return r + q;
+}
+
 struct Formatter {
+  bool is_string = false;
   bool is_float = false, is_bool = false, sci = false, int_mode = false;
   int width = 1;
   int precision = 4;
@@ -62,7 +83,7 @@ void collect(const Tensor& t, int64_t dim, int64_t off, bool summarize, std::vec
 
 void emit(std::ostream& os, const Tensor& t, int64_t dim, int64_t off, bool summarize, const Formatter& f, int indent) {
   if (dim == t.dim()) {
-    std::string s = f.fmt(value_at(t, off));
+    std::string s = f.is_string ? quoted(static_cast<const std::string*>(t.data_ptr())[off]) : f.fmt(value_at(t, off));
     os << std::string(static_cast<size_t>(std::max<int>(0, f.width - static_cast<int>(s.size()))), ' ') << s;
     return;
   }
@@ -93,8 +114,9 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   Formatter f;
   f.is_float = t.is_floating_point();
   f.is_bool = t.dtype() == kBool;
+  f.is_string = t.dtype() == kString;
   std::vector<long double> vals;
-  if (t.numel() > 0) collect(t, 0, 0, summarize, vals);
+  if (t.numel() > 0 && !f.is_string) collect(t, 0, 0, summarize, vals);
   if (f.is_float) {
     double mx = 0, mn = INFINITY;
     bool all_int = true;
@@ -123,7 +145,8 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   std::string tail;
   bool default_type = t.dtype() == default_dtype() || t.dtype() == kLong || t.dtype() == kBool;
   if (t.numel() == 0 && t.dim() != 1) tail += ", size=" + shape_str(t.sizes());
-  if (!default_type) tail += std::string(", dtype=torch.") + std::string(dtype_name(t.dtype()));
+  if (f.is_string) tail += ", dtype=string";
+  else if (!default_type) tail += std::string(", dtype=torch.") + std::string(dtype_name(t.dtype()));
   if (t.requires_grad()) {
     if (t.grad_fn()) tail += ", grad_fn=<" + t.grad_fn()->name() + ">";
     else tail += ", requires_grad=True";

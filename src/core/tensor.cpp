@@ -6,6 +6,16 @@
 namespace sinter {
 namespace detail {
 
+Storage* allocate_strings(int64_t n, Device device) {
+  SINTER_CHECK(device.is_cpu(), NotImplementedError, "empty: string tensors live on the CPU, not ", device.str());
+  SINTER_CHECK(static_cast<uint64_t>(n) <= std::numeric_limits<std::size_t>::max() / sizeof(std::string), ShapeError,
+               "empty: ", n, " strings do not fit in memory");
+  // Constructed here and destroyed with the storage: the elements own heap memory.
+  auto* data = new std::string[static_cast<size_t>(n)];
+  return Storage::wrap(data, static_cast<size_t>(n) * sizeof(std::string), device,
+                       [](void* p, void*) { delete[] static_cast<std::string*>(p); }, nullptr);
+}
+
 int64_t checked_numel(const char* op, IntArrayRef sizes) {
   int64_t n = 1;
   for (auto s : sizes) {
@@ -34,7 +44,8 @@ bool is_channels_last(const Tensor& t) {
 
 Tensor make_empty(IntArrayRef sizes, DType dtype, Device device) {
   int64_t n = checked_numel("empty", sizes);
-  Storage* st = Storage::allocate(static_cast<size_t>(n) * element_size(dtype), device);
+  Storage* st = dtype == DType::String ? allocate_strings(n, device)
+                                       : Storage::allocate(static_cast<size_t>(n) * element_size(dtype), device);
   auto* impl = new TensorImpl(st, dtype);
   impl->sizes.assign(sizes.begin(), sizes.end());
   impl->strides.resize(sizes.size());
@@ -97,9 +108,11 @@ template float* Tensor::data_ptr<float>() const;
 template double* Tensor::data_ptr<double>() const;
 template bool* Tensor::data_ptr<bool>() const;
 template BFloat16* Tensor::data_ptr<BFloat16>() const;
+template std::string* Tensor::data_ptr<std::string>() const;
 
 Scalar Tensor::item() const {
   SINTER_CHECK(defined(), ValueError, "item: tensor is undefined");
+  SINTER_CHECK(dtype() != DType::String, DTypeError, "item: a string tensor holds no number; use item<std::string>()");
   SINTER_CHECK(numel() == 1, ValueError, "item: a Tensor with ", numel(),
                " elements cannot be converted to Scalar (shape ", shape_str(sizes()), ")");
   return visit_dtype(dtype(), [&](auto tag) -> Scalar {
@@ -109,6 +122,37 @@ Scalar Tensor::item() const {
     else if constexpr (is_float_type_v<T>) return Scalar(static_cast<double>(static_cast<compute_t<T>>(v)));
     else return Scalar(static_cast<int64_t>(v));
   });
+}
+
+template <>
+std::string Tensor::item<std::string>() const {
+  SINTER_CHECK(defined(), ValueError, "item: tensor is undefined");
+  SINTER_CHECK(dtype() == DType::String, DTypeError, "item<std::string>: expected a string tensor, got ",
+               dtype_name(dtype()));
+  SINTER_CHECK(numel() == 1, ValueError, "item: a Tensor with ", numel(),
+               " elements cannot be converted to a string (shape ", shape_str(sizes()), ")");
+  return *static_cast<const std::string*>(impl_->data());
+}
+
+std::vector<std::string> Tensor::strings() const {
+  SINTER_CHECK(defined(), ValueError, "strings: tensor is undefined");
+  SINTER_CHECK(dtype() == DType::String, DTypeError, "strings: expected a string tensor, got ", dtype_name(dtype()),
+               " of shape ", shape_str(sizes()));
+  std::vector<std::string> r;
+  r.reserve(static_cast<size_t>(numel()));
+  if (numel() == 0) return r;
+  const auto* base = static_cast<const std::string*>(storage()->data());
+  DimVector idx(static_cast<size_t>(dim()), 0);
+  for (int64_t k = 0; k < numel(); ++k) {  // row-major walk over any strides
+    int64_t off = storage_offset();
+    for (size_t d = 0; d < idx.size(); ++d) off += idx[d] * impl_->strides[d];
+    r.push_back(base[off]);
+    for (size_t d = idx.size(); d-- > 0;) {
+      if (++idx[d] < impl_->sizes[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return r;
 }
 
 }  // namespace sinter

@@ -6,6 +6,8 @@ namespace sinter::detail {
 
 /// A new contiguous tensor with uninitialised memory.
 Tensor make_empty(IntArrayRef sizes, DType dtype, Device device = Device());
+/// A storage of n default-constructed std::string elements (destroyed with it).
+Storage* allocate_strings(int64_t n, Device device = Device());
 /// A tensor sharing `base`'s storage with the given geometry (no autograd state).
 Tensor make_alias(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset);
 /// Number of elements of a shape; throws ShapeError naming `op` on negative sizes or overflow.

@@ -19,7 +19,11 @@ Tensor meta_tensor(IntArrayRef sizes, DType dtype) {
 MetaResult run_meta(const Node& n, std::span<const Tensor> inputs, const ops::Attrs& attrs) {
   MetaResult r;
   ops::OpCall c{*n.op, inputs, attrs, {}};
-  with_node_context(n, [&] { n.op->meta(c, r.specs, r.n); });
+  with_node_context(n, [&] {
+    ops::check_string_inputs(*n.op, inputs);
+    n.op->meta(c, r.specs, r.n);
+    ops::check_string_outputs(*n.op, inputs, r.specs, r.n);
+  });
   SINTER_CHECK(r.n >= n.outputs.size(), ValueError, "node '", n.name, "' (", n.kind, "): the op gives ", r.n,
                " outputs, the node has ", n.outputs.size());
   return r;

@@ -56,6 +56,7 @@ std::string_view short_dtype(DType t) {
     case DType::UInt16: return "u16";
     case DType::UInt32: return "u32";
     case DType::UInt64: return "u64";
+    case DType::String: return "str";
   }
   return "?";
 }

@@ -247,7 +247,8 @@ std::shared_ptr<const Plan> Session::Impl::make_plan(const ShapeKey& key) const 
         root[s] = root_of(step.in[0]);
         st[s] = sinter::detail::make_alias(in[0], sp.sizes, sp.strides, sp.offset);
       } else {
-        p.where = is_output[s] ? Where::Owned : Where::Arena;
+        // String elements need constructors and destructors: never raw arena bytes.
+        p.where = is_output[s] || sp.dtype == DType::String ? Where::Owned : Where::Arena;
         p.dtype = sp.dtype;
         using CL = ops::OpDef::ChannelsLast;
         const CL when = step.op->channels_last;

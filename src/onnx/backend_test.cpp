@@ -62,6 +62,15 @@ std::string compare(const Tensor& got, const Tensor& want, double rtol, double a
     os << "shape " << shape_str(got.sizes()) << " != expected " << shape_str(want.sizes());
     return os.str();
   }
+  if (got.dtype() == DType::String) {  // strings compare exactly
+    std::vector<std::string> g = got.strings(), w = want.strings();
+    for (size_t i = 0; i < g.size(); ++i)
+      if (g[i] != w[i]) {
+        os << "element " << i << ": '" << g[i] << "' != expected '" << w[i] << "'";
+        return os.str();
+      }
+    return "";
+  }
   Tensor g = got.to(DType::Double).contiguous(), w = want.to(DType::Double).contiguous();
   const double* pg = static_cast<const double*>(g.data_ptr());
   const double* pw = static_cast<const double*>(w.data_ptr());

@@ -58,6 +58,7 @@ DType dtype_from_onnx(int32_t t, const std::string& what) {
     case TP::UINT32: return DType::UInt32;
     case TP::UINT64: return DType::UInt64;
     case TP::BOOL: return DType::Bool;
+    case TP::STRING: return DType::String;
     default: break;
   }
   const char* name = TP::DataType_IsValid(t) ? TP::DataType_Name(static_cast<TP::DataType>(t)).c_str() : "invalid";
@@ -160,6 +161,19 @@ Tensor tensor_from_proto(const ::onnx::TensorProto& t, const LoadOptions& o, con
       throw ValueError(sinter::detail::str_cat("onnx: ", what, ": ", field, " holds ", have, " values, the shape ",
                                                shape_str(dims), " needs ", numel));
   };
+  if (dt == DType::String) {  // string_data only: strings have no raw byte form
+    if (t.data_location() == ::onnx::TensorProto::EXTERNAL || t.has_raw_data())
+      throw ValueError("onnx: " + what + ": a STRING tensor must hold its values in string_data");
+    count_check(t.string_data_size(), "string_data");
+    int64_t total = bytes;
+    for (const std::string& v : t.string_data()) total += static_cast<int64_t>(v.size());
+    if (total > o.max_tensor_bytes)
+      throw ShapeError(sinter::detail::str_cat("onnx: ", what, ": strings hold more than ", o.max_tensor_bytes,
+                                               " bytes (the tensor size limit)"));
+    Tensor out = empty(dims, dtype(dt));
+    std::copy(t.string_data().begin(), t.string_data().end(), out.data_ptr<std::string>());
+    return out;
+  }
   if (t.data_location() == ::onnx::TensorProto::EXTERNAL) {
     std::string data = read_external(t, o, what, bytes);
     Tensor out = empty(dims, dtype(dt));
@@ -204,6 +218,7 @@ Tensor tensor_from_proto(const ::onnx::TensorProto& t, const LoadOptions& o, con
     }
     case DType::Half:
     case DType::BFloat16: copy_typed(t.int32_data(), static_cast<uint16_t*>(p)); break;
+    case DType::String: break;  // read above
   }
   return out;
 }

@@ -17,12 +17,12 @@ void same_shape_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, siz
 void copy_into_kernel(const OpCall& c) { kernels::copy_kernel(c.out[0], c.in[0]); }
 
 TensorList clone_backward(BackwardCtx&, const TensorList& g) { return {g[0]}; }
-OpDef& clone_op = def("clone").input("self").set_meta(same_shape_meta).set_cpu(copy_into_kernel)
+OpDef& clone_op = def("clone").input("self").set_meta(same_shape_meta).set_cpu(copy_into_kernel).accepts_strings()
                       .set_backward(clone_backward, kSaveNone).set_onnx("Identity");
 
 // to_dtype(self; dtype): differentiable cast; the gradient is cast back.
 TensorList to_dtype_backward(BackwardCtx& c, const TensorList& g) { return {g[0].to(c.input(0).dtype())}; }
-OpDef& to_dtype_op = def("to_dtype").input("self").attr("dtype").set_meta(same_shape_meta).set_cpu(copy_into_kernel)
+OpDef& to_dtype_op = def("to_dtype").input("self").attr("dtype").set_meta(same_shape_meta).set_cpu(copy_into_kernel).accepts_strings()
                          .set_backward(to_dtype_backward).set_onnx("Cast");
 
 // copy(self, src): self's values replaced by src (broadcast, cast). Used in place as copy_.
@@ -43,7 +43,7 @@ TensorList copy_backward(BackwardCtx& c, const TensorList& g) {
   if (c.needs(1)) r[1] = g[0].to(c.input(1).dtype());
   return r;
 }
-OpDef& copy_op = def("copy").input("self").input("src").set_meta(copy_meta).set_cpu(copy_kernel_op)
+OpDef& copy_op = def("copy").input("self").input("src").set_meta(copy_meta).set_cpu(copy_kernel_op).accepts_strings()
                      .set_backward(copy_backward, kSaveInputs, 0b10);
 
 // fill(self; value)

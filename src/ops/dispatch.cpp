@@ -126,7 +126,9 @@ Outputs dispatch(const OpDef& op, std::span<const Tensor> inputs, const Attrs& a
   size_t n = 0;
   Outputs outs;
   OpCall c{op, inputs, attrs, {}};
+  check_string_inputs(op, inputs);
   op.meta(c, specs, n);
+  check_string_outputs(op, inputs, specs, n);
   outs.n = n;
   if (op.is_view) {
     for (size_t i = 0; i < n; ++i) outs[i] = detail::make_alias(inputs[0], specs[i].sizes, specs[i].strides, specs[i].offset);
@@ -177,7 +179,9 @@ Tensor& call_inplace(const OpDef& op, Tensor& self, std::span<const Tensor> in, 
   std::array<OutSpec, kMaxOutputs> specs;
   size_t n = 0;
   OpCall c{op, in, attrs, {}};
+  check_string_inputs(op, in);
   op.meta(c, specs, n);
+  check_string_outputs(op, in, specs, n);
   check_out(op, specs[0], self, true);
   bool record = op.backward && GradMode::is_enabled() && any_requires_grad(in);
   if (record) {
@@ -220,7 +224,9 @@ Tensor& call_out(const OpDef& op, Tensor& out, std::initializer_list<Tensor> inp
   std::array<OutSpec, kMaxOutputs> specs;
   size_t n = 0;
   OpCall c{op, in, attrs, {}};
+  check_string_inputs(op, in);
   op.meta(c, specs, n);
+  check_string_outputs(op, in, specs, n);
   SINTER_CHECK(!(GradMode::is_enabled() && (any_requires_grad(in) || out.requires_grad())), AutogradError, op.name,
                "(): functions with out=... arguments don't support automatic differentiation");
   check_out(op, specs[0], out, false);

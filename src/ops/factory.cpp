@@ -21,6 +21,12 @@ Tensor finish(Tensor t, const TensorOptions& o) {
   if (o.requires_grad_) t.requires_grad_(true);
   return t;
 }
+// Factories that write numbers: a string tensor has no zeros, ranges or random draws.
+Tensor make_numeric(const char* op, IntArrayRef size, DType d, Device dev) {
+  SINTER_CHECK(d != kString, DTypeError, op, ": not supported for dtype string (shape ", shape_str(size),
+               "); use empty() or strings()");
+  return detail::make_empty(size, d, dev);
+}
 template <class F>
 void fill_with(const Tensor& t, F&& f) {  // f(index) -> double, contiguous t
   visit_dtype(t.dtype(), [&](auto tag) {
@@ -35,14 +41,14 @@ Tensor empty(IntArrayRef size, const TensorOptions& o) {
   return finish(detail::make_empty(size, o.dtype_or_default(), o.device()), o);
 }
 Tensor zeros(IntArrayRef size, const TensorOptions& o) {
-  Tensor t = detail::make_empty(size, o.dtype_or_default(), o.device());
+  Tensor t = make_numeric(__func__, size, o.dtype_or_default(), o.device());
   std::memset(t.data_ptr(), 0, static_cast<size_t>(t.nbytes()));
   return finish(t, o);
 }
 Tensor ones(IntArrayRef size, const TensorOptions& o) { return full(size, 1, o.has_dtype() ? o : o.dtype(default_dtype())); }
 Tensor full(IntArrayRef size, const Scalar& value, const TensorOptions& o) {
   DType d = o.has_dtype() ? o.dtype() : value.dtype();
-  Tensor t = detail::make_empty(size, d, o.device());
+  Tensor t = make_numeric(__func__, size, d, o.device());
   {
     NoGradGuard g;
     t.fill_(value);
@@ -83,7 +89,7 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const 
 
 Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, const TensorOptions& o) {
   SINTER_CHECK(steps >= 0, ValueError, "linspace: number of steps must be non-negative, got ", steps);
-  Tensor t = detail::make_empty({steps}, o.dtype_or_default(), o.device());
+  Tensor t = make_numeric(__func__, {steps}, o.dtype_or_default(), o.device());
   double s = start.to_double(), e = end.to_double();
   double step = steps > 1 ? (e - s) / static_cast<double>(steps - 1) : 0;
   int64_t half = steps / 2;
@@ -177,7 +183,7 @@ void manual_seed(uint64_t seed) {
 template <class F>
 static Tensor random_fill(IntArrayRef size, const TensorOptions& o, const char* op, F&& draw) {
   DType d = o.dtype_or_default();
-  Tensor t = detail::make_empty(size, d, o.device());
+  Tensor t = make_numeric(op, size, d, o.device());
   std::lock_guard<std::mutex> l(g_gen_mutex);
   Generator& g = default_generator();
   fill_with(t, [&](int64_t) { return draw(g); });
@@ -214,7 +220,7 @@ Tensor randperm(int64_t n, const TensorOptions& o) {
     std::lock_guard<std::mutex> l(g_gen_mutex);
     for (int64_t i = n - 1; i > 0; --i) std::swap(p[i], p[default_generator().next_u64() % static_cast<uint64_t>(i + 1)]);
   }
-  Tensor t = detail::make_empty({n}, o.dtype_or_default() == default_dtype() && !o.has_dtype() ? kLong : o.dtype(), o.device());
+  Tensor t = make_numeric(__func__, {n}, o.dtype_or_default() == default_dtype() && !o.has_dtype() ? kLong : o.dtype(), o.device());
   fill_with(t, [&](int64_t i) { return static_cast<double>(p[i]); });
   return t;
 }
@@ -224,7 +230,7 @@ Tensor randperm(int64_t n, const TensorOptions& o) {
 template <class V>
 static Tensor from_values(const V* v, size_t n, DType natural, const TensorOptions& o, bool scalar) {
   DType d = o.has_dtype() ? o.dtype() : natural;
-  Tensor t = scalar ? detail::make_empty({}, d, o.device()) : detail::make_empty({static_cast<int64_t>(n)}, d, o.device());
+  Tensor t = scalar ? make_numeric("tensor", {}, d, o.device()) : make_numeric("tensor", {static_cast<int64_t>(n)}, d, o.device());
   visit_dtype(t.dtype(), [&](auto tag) {  // element by element from V: int64 values stay exact
     using T = typename decltype(tag)::type;
     T* p = static_cast<T*>(t.data_ptr());

@@ -175,6 +175,15 @@ Tensor sum_to(const Tensor& grad, IntArrayRef sizes) {
   return r;
 }
 
+void throw_strings_not_supported(const OpDef& op, std::span<const Tensor> inputs) {
+  std::string args;
+  for (const Tensor& t : inputs) {
+    if (!args.empty()) args += ", ";
+    args += t.defined() ? detail::str_cat(dtype_name(t.dtype()), shape_str(t.sizes())) : std::string("None");
+  }
+  throw DTypeError(detail::str_cat(op.name, ": not supported for dtype string (inputs: ", args, ")"));
+}
+
 void throw_dtype(const char* op, DType t, const char* what) {
   throw DTypeError(detail::str_cat(op, ": ", what, " is not supported for dtype ", dtype_name(t)));
 }

@@ -87,6 +87,7 @@ struct OpDef {
   /// Whether the kernel writes a 4-D float32 output channels-last (NHWC strides) when the
   /// executor's plan gives it one (it then reads channels-last inputs in place too).
   enum class ChannelsLast : uint8_t { No, IfInput, Always } channels_last = ChannelsLast::No;
+  bool strings = false;            // takes or gives string tensors (every other op rejects them)
   std::vector<std::string> onnx;   // ONNX op types this op maps to
   std::string backward_name;       // "AddBackward0"
 
@@ -108,6 +109,7 @@ struct OpDef {
   OpDef& reads_sizes_only() { sizes_only = true; return *this; }
   OpDef& draws_random() { random = true; return *this; }
   OpDef& writes_channels_last(ChannelsLast when) { channels_last = when; return *this; }
+  OpDef& accepts_strings() { strings = true; return *this; }
   OpDef& set_onnx(std::string n) { onnx.push_back(std::move(n)); return *this; }
 };
 
@@ -170,6 +172,23 @@ DType result_type(const Tensor& t, const Scalar& s);
 Tensor sum_to(const Tensor& grad, IntArrayRef sizes);
 /// A zero-dim tensor holding s with dtype d (a "wrapped number").
 Tensor scalar_tensor(const Scalar& s, DType d);
+/// String tensors reach only the ops that accept them (views touch only geometry): anything
+/// else throws DTypeError naming the op and the input shapes/dtypes. Checked before meta for
+/// the inputs and after it for the outputs (a factory asked for dtype string).
+[[noreturn]] void throw_strings_not_supported(const OpDef& op, std::span<const Tensor> inputs);
+inline void check_string_inputs(const OpDef& op, std::span<const Tensor> inputs) {
+  if (op.strings || op.is_view || op.sizes_only) return;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.dtype() == DType::String) [[unlikely]]
+      throw_strings_not_supported(op, inputs);
+}
+inline void check_string_outputs(const OpDef& op, std::span<const Tensor> inputs,
+                                 const std::array<OutSpec, kMaxOutputs>& specs, size_t n_out) {
+  if (op.strings || op.is_view || op.sizes_only) return;
+  for (size_t i = 0; i < n_out; ++i)
+    if (specs[i].dtype == DType::String) [[unlikely]]
+      throw_strings_not_supported(op, inputs);
+}
 /// Throws DTypeError: "op: <what> is not supported for dtype X".
 [[noreturn]] void throw_dtype(const char* op, DType t, const char* what);
 

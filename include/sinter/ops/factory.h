@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <initializer_list>
+#include <string>
 #include <vector>
 
 #include "sinter/tensor.h"
@@ -50,6 +51,10 @@ Tensor tensor(const std::vector<int>& values, const TensorOptions& options = {})
 Tensor tensor(double value, const TensorOptions& options = {});
 Tensor tensor(int64_t value, const TensorOptions& options = {});
 Tensor tensor(int value, const TensorOptions& options = {});
+/// A string tensor (dtype kString) holding `values` in row-major order: 1-D (n,) by default,
+/// or `sizes` (whose element count must equal values.size()).
+Tensor strings(const std::vector<std::string>& values);
+Tensor strings(const std::vector<std::string>& values, IntArrayRef sizes);
 /// Wraps memory the caller owns (no copy). `deleter` (optional) runs when the last view dies.
 Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& options = {});
 Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& options = {});

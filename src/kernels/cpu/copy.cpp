@@ -2,6 +2,7 @@
 
 #include "core/tensor_util.h"
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/string_cast.h"
 
 namespace sinter::kernels {
 
@@ -21,6 +22,7 @@ Tensor broadcast_view(const Tensor& t, IntArrayRef shape) {
 
 void copy_kernel(const Tensor& dst, const Tensor& src) {
   if (dst.numel() == 0) return;
+  if (dst.dtype() == DType::String || src.dtype() == DType::String) return copy_strings(dst, src);
   if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous() && dst.sizes() == src.sizes()) {
     const char* s = static_cast<const char*>(src.data_ptr());
     char* d = static_cast<char*>(dst.data_ptr());
