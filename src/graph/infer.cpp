@@ -124,7 +124,9 @@ void Inference::node(Node* n) {
     std::vector<Tensor> in;  // meta reads values here: zeros of the representative shape
     for (size_t i = 0; i < n_op; ++i) {
       const Tensor& t = ins[0][i];
-      in.push_back(!t.defined() || has_data(t) ? t : sinter::zeros(t.sizes(), TensorOptions(t.dtype())));
+      if (!t.defined() || has_data(t)) in.push_back(t);
+      else if (t.dtype() == DType::String) in.push_back(sinter::empty(t.sizes(), TensorOptions(t.dtype())));  // ""s
+      else in.push_back(sinter::zeros(t.sizes(), TensorOptions(t.dtype())));
     }
     MetaResult m = run_meta(*n, in, *attrs[0]);
     forget(n);

@@ -482,7 +482,9 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs_in) const {
     key.emplace_back(t.sizes().begin(), t.sizes().end());
   }
   for (size_t i : I.keyed_inputs)
-    key.push_back(inputs[i].numel() <= kMaxEarlyNumel ? key_words(inputs[i]) : std::vector<int64_t>{});
+    // Strings are not bytes: a string input that decides shapes makes the plan dynamic.
+    key.push_back(inputs[i].numel() <= kMaxEarlyNumel && inputs[i].dtype() != DType::String ? key_words(inputs[i])
+                                                                                            : std::vector<int64_t>{});
   auto plan = I.plan_for(key);
   if (plan->dynamic) {
     std::vector<RunValue> vin(inputs.begin(), inputs.end());

@@ -78,8 +78,8 @@ void serial_loop(const Tensor& out, const Tensor& in, F&& f) {
   }, std::numeric_limits<int64_t>::max());
 }
 
-}  // namespace
-
+// numpy's str() of one element: shortest round-trip digits of T ("0.1", "1e-05", "nan",
+// "123456790.0" for float32), decimal integers, "True"/"False".
 template <class T>
 std::string format_element(T v) {
   if constexpr (std::is_same_v<T, bool>) {
@@ -98,6 +98,8 @@ std::string format_element(T v) {
   }
 }
 
+// One string as a T, as Python's float()/int() read it (surrounding whitespace, a sign, "nan",
+// "inf"/"infinity" in any case); ValueError ("cast: could not convert string 'x' to int64").
 template <class T>
 T parse_element(std::string_view s) {
   const DType to = dtype_of_v<T>;
@@ -137,6 +139,8 @@ T parse_element(std::string_view s) {
   }
 }
 
+}  // namespace
+
 void copy_strings(const Tensor& dst, const Tensor& src) {
   if (dst.numel() == 0) return;
   if (dst.dtype() == DType::String && src.dtype() == DType::String) {
@@ -153,20 +157,5 @@ void copy_strings(const Tensor& dst, const Tensor& src) {
     });
   }
 }
-
-#define SINTER_STRING_CAST(T)                \
-  template std::string format_element<T>(T); \
-  template T parse_element<T>(std::string_view);
-SINTER_STRING_CAST(uint8_t)
-SINTER_STRING_CAST(int8_t)
-SINTER_STRING_CAST(int16_t)
-SINTER_STRING_CAST(int32_t)
-SINTER_STRING_CAST(int64_t)
-SINTER_STRING_CAST(Half)
-SINTER_STRING_CAST(float)
-SINTER_STRING_CAST(double)
-SINTER_STRING_CAST(bool)
-SINTER_STRING_CAST(BFloat16)
-#undef SINTER_STRING_CAST
 
 }  // namespace sinter::kernels
