@@ -486,3 +486,44 @@ TEST(GraphSession, AttributeInputs) {
   expect_throws<ValueError>([&] { bad.bind_attr_input(bv, 0, bs); });
   expect_throws<ValueError>([&] { bad.bind_attr_input(bv, 3, bs); });
 }
+
+// String values run through a plan outside the arena (their elements need constructors), and
+// a string input that decides a shape (string_normalizer) makes the plan dynamic.
+TEST(Session, StringTensors) {
+  Graph g("strings");
+  auto* x = g.add_input("x", kFloat, {"N"});
+  auto* s = g.add_node("to_dtype", {x}, {kString}, {"s"})->output();
+  auto* t = g.add_node("transpose", {g.add_node("view", {s}, {DimVector{1, -1}}, {"row"})->output()},
+                       {int64_t(0), int64_t(1)}, {"col"})->output();
+  auto* c = g.add_node("clone", {t}, {}, {"c"})->output();
+  auto* back = g.add_node("to_dtype", {c}, {kDouble}, {"back"})->output();
+  g.set_outputs({c, back});
+  Session sess(g, {.fuse = false});
+  auto plan = sess.memory_plan({{3}});
+  for (auto& b : plan.buffers)
+    for (auto& v : b.values) EXPECT_TRUE(v != "s" && v != "c" && v != "row" && v != "col") << v << " in the arena";
+  auto out = sess.run({tensor({1.5f, -0.0f, 1e20f})});
+  EXPECT_EQ(out[0].sizes(), IntArrayRef({3, 1}));
+  EXPECT_EQ(out[0].strings(), (std::vector<std::string>{"1.5", "-0.0", "1e+20"}));
+  EXPECT_EQ(out[1].view({3}).to(kFloat).equal(tensor({1.5f, -0.0f, 1e20f})), true);
+
+  Graph g2("normalize");
+  auto* w = g2.add_input("w", kString, {"C"});
+  g2.add_initializer("stop", strings({"b"}));
+  auto* n = g2.add_node("string_normalizer", {w, "stop"}, {std::string("UPPER"), false, std::string()}, {"n"})->output();
+  g2.set_outputs({n});
+  Session s2(g2);
+  for (int k = 0; k < 2; ++k) {  // the second run reuses the cached plan
+    auto r = s2.run({strings({"a", "B", "c"})});
+    EXPECT_EQ(r[0].strings(), (std::vector<std::string>{"A", "C"}));
+  }
+  EXPECT_EQ(s2.run({strings({"b"})})[0].strings(), std::vector<std::string>{""});
+  std::string msg = expect_throws<DTypeError>([&] {
+    Graph g3("bad");
+    auto* i = g3.add_input("i", kString, {2});
+    g3.set_outputs({g3.add_node("neg", {i}, {}, {"o"})->output()});
+    Session s3(g3);
+    s3.run({strings({"a", "b"})});
+  });
+  EXPECT_TRUE(contains(msg, "neg: not supported for dtype string")) << msg;
+}
