@@ -11,7 +11,7 @@ using namespace sinter;
 
 namespace {
 using SV = std::vector<std::string>;
-const std::string kLong(100, 'x');  // beyond the small-string buffer: owns heap memory
+const std::string kBig(100, 'x');  // beyond the small-string buffer: owns heap memory
 
 template <class E>
 void expect_throws_with(const std::function<void()>& f, const std::string& contains) {
@@ -25,11 +25,11 @@ void expect_throws_with(const std::function<void()>& f, const std::string& conta
 }  // namespace
 
 TEST(Strings, CreateAndRead) {
-  Tensor t = strings({"a", "bc", kLong, ""}, {2, 2});
+  Tensor t = strings({"a", "bc", kBig, ""}, {2, 2});
   EXPECT_EQ(t.dtype(), kString);
   EXPECT_EQ(dtype_name(kString), "string");
   EXPECT_EQ(t.sizes(), IntArrayRef({2, 2}));
-  EXPECT_EQ(t.strings(), (SV{"a", "bc", kLong, ""}));
+  EXPECT_EQ(t.strings(), (SV{"a", "bc", kBig, ""}));
   EXPECT_EQ(strings({"x", "y"}).sizes(), IntArrayRef({2}));
   EXPECT_EQ(strings({"only"}, {}).item<std::string>(), "only");
   EXPECT_EQ(t.element_size(), static_cast<int64_t>(sizeof(std::string)));
@@ -39,25 +39,25 @@ TEST(Strings, CreateAndRead) {
 }
 
 TEST(Strings, CopiesAssignElements) {
-  Tensor t = strings({"a", kLong, "c", "d", "e", "f"}, {2, 3});
+  Tensor t = strings({"a", kBig, "c", "d", "e", "f"}, {2, 3});
   Tensor c = t.clone();
   c.data_ptr<std::string>()[0] = "changed";
   EXPECT_EQ(t.strings()[0], "a");  // a deep copy, not shared bytes
   Tensor tt = t.t();
   EXPECT_FALSE(tt.is_contiguous());
-  EXPECT_EQ(tt.contiguous().strings(), (SV{"a", "d", kLong, "e", "c", "f"}));
+  EXPECT_EQ(tt.contiguous().strings(), (SV{"a", "d", kBig, "e", "c", "f"}));
   Tensor dst = empty({2, 3}, kString);
   dst.copy_(strings({"p", "q", "r"}));  // broadcast along rows
   EXPECT_EQ(dst.strings(), (SV{"p", "q", "r", "p", "q", "r"}));
   dst.select(0, 1).copy_(t.select(0, 0));
-  EXPECT_EQ(dst.strings(), (SV{"p", "q", "r", "a", kLong, "c"}));
+  EXPECT_EQ(dst.strings(), (SV{"p", "q", "r", "a", kBig, "c"}));
   // A storage outliving its views frees its strings once (the last view drops it).
   Tensor view;
   {
-    Tensor base = strings({kLong, kLong + "y"});
+    Tensor base = strings({kBig, kBig + "y"});
     view = base.slice(0, 1, 2);
   }
-  EXPECT_EQ(view.strings(), SV{kLong + "y"});
+  EXPECT_EQ(view.strings(), SV{kBig + "y"});
 }
 
 TEST(Strings, Views) {
