@@ -43,13 +43,16 @@ void ref_move(const Tensor& out, const Tensor& src, F&& src_coord, const void* f
   for (int64_t lin = 0; lin < n; ++lin) {
     int64_t ooff = 0;
     for (int64_t d = 0; d < nd; ++d) ooff += o[d] * out.stride(d);
+    const char* from = static_cast<const char*>(fill);  // for strings, fill points to a std::string
     if (src_coord(o, s)) {
       int64_t soff = 0;
       for (int64_t d = 0; d < src.dim(); ++d) soff += s[d] * src.stride(d);
-      std::memcpy(ob + ooff * es, sb + soff * es, static_cast<size_t>(es));
-    } else {
-      std::memcpy(ob + ooff * es, fill, static_cast<size_t>(es));
+      from = sb + soff * es;
     }
+    if (out.dtype() == DType::String)  // strings are objects: assigned, never copied as bytes
+      *reinterpret_cast<std::string*>(ob + ooff * es) = *reinterpret_cast<const std::string*>(from);
+    else
+      std::memcpy(ob + ooff * es, from, static_cast<size_t>(es));
     for (int64_t d = nd - 1; d >= 0; --d) {
       if (++o[d] < out.size(d)) break;
       o[d] = 0;
@@ -97,6 +100,10 @@ void cat_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n)
                  ") cannot be concatenated");
   }
   auto [r, d] = cat_ref(c.in, c.attrs.i(0));
+  for (size_t i = 1; i < c.in.size(); ++i)
+    SINTER_CHECK((c.in[i].dtype() == kString) == (c.in[0].dtype() == kString), DTypeError,
+                 "cat: cannot concatenate ", dtype_name(c.in[0].dtype()), " and ", dtype_name(c.in[i].dtype()),
+                 " tensors (positions 0 and ", i, ")");
   out[0].dtype = result_type(c.in);
   n = 1;
   if (r < 0) {
@@ -127,7 +134,7 @@ void cat_kernel(const OpCall& c) {
   auto [r, d] = cat_ref(c.in, c.attrs.i(0));
   if (r < 0 || out.numel() == 0) return;
   const int64_t es = out.element_size();
-  bool simple = Fast && out.is_contiguous();
+  bool simple = Fast && out.is_contiguous() && out.dtype() != kString;  // strings: copy_kernel assigns
   for (auto& t : c.in) simple = simple && (cat_skipped(t) || (t.dtype() == out.dtype() && t.is_contiguous()));
   if (simple) {
     // (outer, size_d * inner) rows: each output row is the inputs' rows side by side.
@@ -194,7 +201,7 @@ TensorList cat_backward(BackwardCtx& c, const TensorList& g) {
 }
 
 OpDef& cat_op = def("cat").input("tensors").attr("dim", int64_t(0)).set_meta(cat_meta).set_cpu(cat_kernel<true>)
-                    .set_cpu_ref(cat_kernel<false>).set_backward(cat_backward).set_onnx("Concat");
+                    .set_cpu_ref(cat_kernel<false>).set_backward(cat_backward).accepts_strings().set_onnx("Concat");
 
 // ---- repeat ------------------------------------------------------------------------------------
 // repeat(self; repeats): self tiled repeats[i] times along dim i (leading dims added as needed).

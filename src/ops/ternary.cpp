@@ -59,6 +59,8 @@ void where_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& 
   DType cd = c.in[0].dtype();
   SINTER_CHECK(cd == kBool || cd == kByte, DTypeError,
                "where: expected condition to be a bool tensor, but got a tensor with dtype ", dtype_name(cd));
+  SINTER_CHECK((c.in[1].dtype() == kString) == (c.in[2].dtype() == kString), DTypeError, "where: self (",
+               dtype_name(c.in[1].dtype()), ") and other (", dtype_name(c.in[2].dtype()), ") cannot be mixed");
   out[0].sizes = broadcast3(c);
   out[0].dtype = result_type(c.in.subspan(1, 2));
   n = 1;
@@ -66,6 +68,12 @@ void where_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& 
 template <bool Fast>
 void where_kernel(const OpCall& c) {
   DType d = c.out[0].dtype();
+  if (d == kString) {  // one element-assigning loop for both kernels
+    kernels::ternary_loop<std::string, bool, std::string, std::string>(
+        c.out[0], as_dtype(c.in[0], kBool), c.in[1], c.in[2],
+        [](bool k, const std::string& x, const std::string& y) -> const std::string& { return k ? x : y; });
+    return;
+  }
   Tensor cond = as_dtype(c.in[0], kBool), a = as_dtype(c.in[1], d), b = as_dtype(c.in[2], d);
   visit_dtype(d, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -135,7 +143,7 @@ TensorList addcdiv_backward(BackwardCtx& c, const TensorList& g) {
 
 OpDef& where_op = def("where").input("condition").input("self").input("other").set_meta(where_meta)
                       .set_cpu(where_kernel<true>).set_cpu_ref(where_kernel<false>)
-                      .set_backward(where_backward, kSaveInputs, 0b001u).set_onnx("Where");
+                      .set_backward(where_backward, kSaveInputs, 0b001u).accepts_strings().set_onnx("Where");
 OpDef& addcmul_op = def("addcmul").input("self").input("tensor1").input("tensor2").attr("value", Scalar(1))
                         .set_meta(addc_meta).set_cpu(addc_kernel<false, true>).set_cpu_ref(addc_kernel<false, false>)
                         .set_backward(addcmul_backward, kSaveInputs, 0b110u);

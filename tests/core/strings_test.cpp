@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/registry.h"
 #include "sinter/sinter.h"
 
 using namespace sinter;
@@ -73,6 +74,26 @@ TEST(Strings, Views) {
   EXPECT_EQ(strings({"z"}).expand({3}).strings(), (SV{"z", "z", "z"}));
   EXPECT_EQ(t.transpose(0, 1).reshape({6}).strings(), (SV{"a", "d", "b", "e", "c", "f"}));  // copies
   EXPECT_EQ(t.flatten().strings(), t.strings());
+}
+
+// cat (and stack through it) and where assign strings element by element, in the fast and
+// the reference kernels.
+TEST(Strings, CatStackWhere) {
+  Tensor a = strings({"a", kBig, "c", "d"}, {2, 2}), b = strings({"e", "f"}, {1, 2});
+  for (bool ref : {false, true}) {
+    ops::ReferenceKernels::set_enabled(ref);
+    EXPECT_EQ(cat({a, b}, 0).strings(), (SV{"a", kBig, "c", "d", "e", "f"}));
+    EXPECT_EQ(cat({a, b.t()}, 1).strings(), (SV{"a", kBig, "e", "c", "d", "f"}));
+    EXPECT_EQ(cat({a.t(), strings({}, {0})}, 0).strings(), (SV{"a", "c", kBig, "d"}));
+    EXPECT_EQ(stack({b, b}, 1).sizes(), IntArrayRef({1, 2, 2}));
+    EXPECT_EQ(stack({b, b}, 1).strings(), (SV{"e", "f", "e", "f"}));
+    Tensor cond = tensor({true, false});
+    EXPECT_EQ(where(cond, a, b).strings(), (SV{"a", "f", "c", "f"}));
+    EXPECT_EQ(where(cond.view({2, 1}), a, strings({"z"}, {})).strings(), (SV{"a", kBig, "z", "z"}));
+  }
+  ops::ReferenceKernels::set_enabled(false);
+  expect_throws_with<DTypeError>([&] { cat({a, ones({1, 2})}, 0); }, "cat: cannot concatenate string and float32");
+  expect_throws_with<DTypeError>([&] { where(tensor({true, false}), a, ones({2})); }, "where: self (string) and other (float32)");
 }
 
 TEST(Strings, Printing) {
