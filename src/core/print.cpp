@@ -23,22 +23,24 @@ long double value_at(const Tensor& t, int64_t off) {
 
 // Python's repr of a str: single quotes (double when only single quotes occur), escapes.
 std::string quoted(const std::string& v) {
-  char q = v.find('\'') != std::string::npos && v.find('"') == std::string::npos ? '"' : '\'';
-  std::string r(1, q);
+  const char q = v.find('\'') != std::string::npos && v.find('"') == std::string::npos ? '"' : '\'';
+  std::ostringstream os;
+  os << q;
   for (unsigned char ch : v) {
-    if (ch == '\\' || ch == static_cast<unsigned char>(q)) { r += '\\'; r += static_cast<char>(ch); }
-    else if (ch == '\n') r += "\\n";
-    else if (ch == '\t') r += "\\t";
-    else if (ch == '\r') r += "\\r";
+    if (ch == '\\' || ch == static_cast<unsigned char>(q)) os << '\\' << static_cast<char>(ch);
+    else if (ch == '\n') os << "\\n";
+    else if (ch == '\t') os << "\\t";
+    else if (ch == '\r') os << "\\r";
     else if (ch < 0x20 || ch == 0x7f) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\x%02x", ch);
-      r += buf;
+      os << buf;
     } else {
-      r += static_cast<char>(ch);  // printable ASCII and UTF-8 bytes as they are
+      os << static_cast<char>(ch);  // printable ASCII and UTF-8 bytes as they are
     }
   }
-  return r + q;
+  os << q;
+  return os.str();
 }
 
 struct Formatter {
