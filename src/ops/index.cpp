@@ -5,6 +5,7 @@
 
 #include "core/tensor_util.h"
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/string_cast.h"
 #include "ops/registry.h"
 #include "sinter/ops/factory.h"
 #include "sinter/ops/index.h"
@@ -429,8 +430,8 @@ void index_select_kernel(const OpCall& c) {
   check_index_bounds("index_select", idx, size, d, /*allow_negative=*/false);
   if (out.numel() == 0) return;
   if (self.dim() == 0) return copy_kernel(out, self);
-  if (!Fast) {
-    // Reference: one element at a time, coordinates spelled out.
+  if (!Fast || self.dtype() == kString) {
+    // Reference (and strings): one element at a time, coordinates spelled out.
     const int64_t es = out.element_size();
     Tensor ic = idx.contiguous();
     const char* ip = static_cast<const char*>(ic.data_ptr());
@@ -445,8 +446,8 @@ void index_select_kernel(const OpCall& c) {
         }
         soff += v * self.stride(k);
       }
-      std::memcpy(static_cast<char*>(out.data_ptr()) + ooff * es, static_cast<const char*>(self.data_ptr()) + soff * es,
-                  static_cast<size_t>(es));
+      kernels::copy_element(static_cast<char*>(out.data_ptr()) + ooff * es,
+                            static_cast<const char*>(self.data_ptr()) + soff * es, es, self.dtype());
       for (int64_t k = out.dim() - 1; k >= 0; --k) {
         if (++o[k] < out.size(k)) break;
         o[k] = 0;
@@ -480,7 +481,7 @@ TensorList index_select_backward(BackwardCtx& c, const TensorList& g) {
 
 OpDef& index_select_op = def("index_select").input("self").input("index").attr("dim").set_meta(index_select_meta)
                              .set_cpu(index_select_kernel<true>).set_cpu_ref(index_select_kernel<false>)
-                             .set_backward(index_select_backward).set_onnx("Gather");
+                             .set_backward(index_select_backward).accepts_strings().set_onnx("Gather");
 
 // ---- masked_fill(self, mask, value) ----------------------------------------------------------------
 // value is a 0-dim tensor (a Scalar arrives as one); mask broadcasts to self.

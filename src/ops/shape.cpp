@@ -6,6 +6,7 @@
 
 #include "core/tensor_util.h"
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/string_cast.h"
 #include "ops/registry.h"
 #include "sinter/ops/factory.h"
 #include "sinter/ops/index.h"
@@ -49,10 +50,7 @@ void ref_move(const Tensor& out, const Tensor& src, F&& src_coord, const void* f
       for (int64_t d = 0; d < src.dim(); ++d) soff += s[d] * src.stride(d);
       from = sb + soff * es;
     }
-    if (out.dtype() == DType::String)  // strings are objects: assigned, never copied as bytes
-      *reinterpret_cast<std::string*>(ob + ooff * es) = *reinterpret_cast<const std::string*>(from);
-    else
-      std::memcpy(ob + ooff * es, from, static_cast<size_t>(es));
+    kernels::copy_element(ob + ooff * es, from, es, out.dtype());  // strings are assigned
     for (int64_t d = nd - 1; d >= 0; --d) {
       if (++o[d] < out.size(d)) break;
       o[d] = 0;

@@ -76,8 +76,8 @@ TEST(Strings, Views) {
   EXPECT_EQ(t.flatten().strings(), t.strings());
 }
 
-// cat (and stack through it) and where assign strings element by element, in the fast and
-// the reference kernels.
+// cat (and stack through it), where and index_select assign strings element by element, in
+// the fast and the reference kernels.
 TEST(Strings, CatStackWhere) {
   Tensor a = strings({"a", kBig, "c", "d"}, {2, 2}), b = strings({"e", "f"}, {1, 2});
   for (bool ref : {false, true}) {
@@ -90,6 +90,8 @@ TEST(Strings, CatStackWhere) {
     Tensor cond = tensor({true, false});
     EXPECT_EQ(where(cond, a, b).strings(), (SV{"a", "f", "c", "f"}));
     EXPECT_EQ(where(cond.view({2, 1}), a, strings({"z"}, {})).strings(), (SV{"a", kBig, "z", "z"}));
+    EXPECT_EQ(a.index_select(1, tensor({1, 1, 0}, kLong)).strings(), (SV{kBig, kBig, "a", "d", "d", "c"}));
+    EXPECT_EQ(a.t().index_select(0, tensor({1}, kInt)).strings(), (SV{kBig, "d"}));
   }
   ops::ReferenceKernels::set_enabled(false);
   expect_throws_with<DTypeError>([&] { cat({a, ones({1, 2})}, 0); }, "cat: cannot concatenate string and float32");
