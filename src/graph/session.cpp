@@ -90,7 +90,7 @@ struct Session::Impl {
   mutable std::map<ShapeKey, std::shared_ptr<const Plan>> plans;
   mutable std::mutex arena_mu;
   mutable std::vector<std::unique_ptr<Arena>> arenas;
-  const std::vector<std::unique_ptr<Session>> no_bodies;
+  const std::vector<std::unique_ptr<Session>> no_bodies{};
 
   int add_slot(const Value* v) {
     int s = static_cast<int>(n_slots++);
