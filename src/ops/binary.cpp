@@ -100,6 +100,20 @@ void add_meta(const OpCall& c, std::array<OutSpec, kMaxOutputs>& out, size_t& n)
                  "). To invert a mask, use logical_not() instead.");
   }
 }
+// Integer arithmetic wraps around (two's complement), as PyTorch's does; computed in the
+// unsigned type so that an overflowing int64 (a Slice bound of INT64_MAX plus a step) is
+// defined behaviour. Types narrower than int cannot overflow in int arithmetic.
+template <class A>
+A wrapping(A a, A b, char op) {
+  if constexpr (std::is_integral_v<A> && std::is_signed_v<A> && sizeof(A) >= sizeof(int)) {
+    using U = std::make_unsigned_t<A>;
+    const U x = static_cast<U>(a), y = static_cast<U>(b);
+    return static_cast<A>(op == '+' ? x + y : op == '-' ? x - y : x * y);
+  } else {
+    return op == '+' ? A(a + b) : op == '-' ? A(a - b) : A(a * b);
+  }
+}
+
 template <bool Sub>
 void addsub_kernel(const OpCall& c) {
   Scalar alpha_s = c.attrs.s(0);
@@ -110,9 +124,10 @@ void addsub_kernel(const OpCall& c) {
       return [](bool a, bool b) { return Sub ? a != b : (a || b); };
     } else {
       A alpha = alpha_s.to<A>();
-      if (alpha == A(1))
-        return std::function<T(T, T)>([](T a, T b) { return T(Sub ? A(a) - A(b) : A(a) + A(b)); });
-      return std::function<T(T, T)>([alpha](T a, T b) { return T(Sub ? A(a) - alpha * A(b) : A(a) + alpha * A(b)); });
+      constexpr char op = Sub ? '-' : '+';
+      if (alpha == A(1)) return std::function<T(T, T)>([](T a, T b) { return T(wrapping(A(a), A(b), op)); });
+      return std::function<T(T, T)>(
+          [alpha](T a, T b) { return T(wrapping(A(a), wrapping(alpha, A(b), '*'), op)); });
     }
   });
 }
