@@ -168,7 +168,7 @@ void mul_kernel(const OpCall& c) {
     using T = typename decltype(tag)::type;
     using A = compute_t<T>;
     if constexpr (std::is_same_v<T, bool>) return [](bool a, bool b) { return a && b; };
-    else return [](T a, T b) { return T(A(a) * A(b)); };
+    else return [](T a, T b) { return T(wrapping(A(a), A(b), '*')); };
   });
 }
 void mul_fast(const OpCall& c) {

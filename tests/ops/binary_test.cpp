@@ -1,4 +1,5 @@
 #include <limits>
+#include <vector>
 
 #include "op_record.h"
 #include "ops/registry.h"
@@ -46,6 +47,25 @@ TEST(BinaryOps, Mul) {
   r.grad_inputs = {0, 1};
   r.gradgradcheck = true;
   sinter::testing::check_record(r);
+}
+
+// Integer overflow wraps around (two's complement), as PyTorch gives:
+// torch.tensor([2**63-1, -2**63, 3]) + 1 == [-2**63, -2**63+1, 4], - 2 == [2**63-3, 2**63-2, 1],
+// * 2 == [-2, 0, 6]; int32 2**31-1 + 1 == -2**31, * 3 == 2**31-3.
+TEST(BinaryOps, IntegerOverflowWraps) {
+  const int64_t mx = std::numeric_limits<int64_t>::max(), mn = std::numeric_limits<int64_t>::min();
+  Tensor a = tensor({mx, mn, int64_t(3)});
+  auto vals = [](const Tensor& t) {
+    std::vector<int64_t> v;
+    for (int64_t i = 0; i < t.numel(); ++i) v.push_back(t[i].item<int64_t>());
+    return v;
+  };
+  EXPECT_EQ(vals(a + 1), (std::vector<int64_t>{mn, mn + 1, 4}));
+  EXPECT_EQ(vals(a - 2), (std::vector<int64_t>{mx - 2, mx - 1, 1}));
+  EXPECT_EQ(vals(a * 2), (std::vector<int64_t>{-2, 0, 6}));
+  Tensor b = tensor({int32_t(std::numeric_limits<int32_t>::max())});
+  EXPECT_EQ((b + 1).item<int32_t>(), std::numeric_limits<int32_t>::min());
+  EXPECT_EQ((b * 3).item<int32_t>(), std::numeric_limits<int32_t>::max() - 2);
 }
 
 TEST(BinaryOps, Div) {
