@@ -137,7 +137,7 @@ inline constexpr const char* kTrainingDomain = "ai.onnx.preview.training";
 /// Every importer entry (from all the ops_*.cpp files).
 const std::vector<OpEntry>& op_table();
 /// Adds one source file's entries at static-init time:
-///   static const TableRegistrar reg([] { std::vector<OpEntry> v; ...; return v; }());
+///   const TableRegistrar reg({{"DFT", 17, kMaxOpset, dft_build}, ...});
 struct TableRegistrar {
   explicit TableRegistrar(std::vector<OpEntry> entries);
 };

@@ -95,13 +95,11 @@ void scan_build(Ctx& c) {
   }
 }
 
-const TableRegistrar control_entries([] {
-  std::vector<OpEntry> v;
-  v.push_back({"If", 1, kMaxOpset, if_build});
-  v.push_back({"Loop", 1, kMaxOpset, loop_build});
-  v.push_back({"Scan", 8, kMaxOpset, scan_build});
-  return v;
-}());
+const TableRegistrar control_entries({
+    {"If", 1, kMaxOpset, if_build},
+    {"Loop", 1, kMaxOpset, loop_build},
+    {"Scan", 8, kMaxOpset, scan_build},
+});
 
 }  // namespace
 }  // namespace sinter::onnx::detail

@@ -55,13 +55,11 @@ void nms_build(Ctx& c) {
   c.set_out(0, c.emit("non_max_suppression", {c.in(0), c.in(1)}, attrs, attr_in));
 }
 
-const TableRegistrar reg([] {
-  std::vector<OpEntry> v;
-  v.push_back({"GridSample", 16, kMax, grid_sample_build});
-  v.push_back({"RoiAlign", 10, kMax, roi_align_build});
-  v.push_back({"NonMaxSuppression", 10, kMax, nms_build});
-  return v;
-}());
+const TableRegistrar reg({
+    {"GridSample", 16, kMax, grid_sample_build},
+    {"RoiAlign", 10, kMax, roi_align_build},
+    {"NonMaxSuppression", 10, kMax, nms_build},
+});
 
 }  // namespace
 }  // namespace sinter::onnx::detail

@@ -127,15 +127,13 @@ void qlinear_matmul_build(Ctx& c) {
   c.set_out(0, saturate(c, y, to(c, c.in(7), DType::Float), qt));
 }
 
-const TableRegistrar quant_entries([] {
-  std::vector<OpEntry> v;
-  v.push_back({"QuantizeLinear", 10, kMax, quantize_build});
-  v.push_back({"DequantizeLinear", 10, kMax, dequantize_build});
-  v.push_back({"DynamicQuantizeLinear", 11, kMax, dynamic_quantize_build});
-  v.push_back({"MatMulInteger", 10, kMax, matmul_integer_build});
-  v.push_back({"QLinearMatMul", 10, kMax, qlinear_matmul_build});
-  return v;
-}());
+const TableRegistrar quant_entries({
+    {"QuantizeLinear", 10, kMax, quantize_build},
+    {"DequantizeLinear", 10, kMax, dequantize_build},
+    {"DynamicQuantizeLinear", 11, kMax, dynamic_quantize_build},
+    {"MatMulInteger", 10, kMax, matmul_integer_build},
+    {"QLinearMatMul", 10, kMax, qlinear_matmul_build},
+});
 
 }  // namespace
 }  // namespace sinter::onnx::detail

@@ -207,13 +207,11 @@ void recurrent_build(Ctx& c, Cell cell) {
   }
 }
 
-const TableRegistrar seq_entries([] {
-  std::vector<OpEntry> v;
-  v.push_back({"RNN", 7, kMax, [](Ctx& c) { recurrent_build(c, Cell::RNN); }});
-  v.push_back({"GRU", 7, kMax, [](Ctx& c) { recurrent_build(c, Cell::GRU); }});
-  v.push_back({"LSTM", 7, kMax, [](Ctx& c) { recurrent_build(c, Cell::LSTM); }});
-  return v;
-}());
+const TableRegistrar seq_entries({
+    {"RNN", 7, kMax, [](Ctx& c) { recurrent_build(c, Cell::RNN); }},
+    {"GRU", 7, kMax, [](Ctx& c) { recurrent_build(c, Cell::GRU); }},
+    {"LSTM", 7, kMax, [](Ctx& c) { recurrent_build(c, Cell::LSTM); }},
+});
 
 }  // namespace
 }  // namespace sinter::onnx::detail

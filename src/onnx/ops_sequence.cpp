@@ -178,22 +178,20 @@ void get_element_build(Ctx& c) {
   c.set_out(0, emit_seq(c, "OptionalGetElement", {x}, {}, t, x->dtype));
 }
 
-const TableRegistrar sequence_entries([] {
-  std::vector<OpEntry> v;
-  v.push_back({"SequenceConstruct", 11, kMaxOpset, construct_build});
-  v.push_back({"SequenceEmpty", 11, kMaxOpset, empty_build});
-  v.push_back({"SequenceAt", 11, kMaxOpset, at_build});
-  v.push_back({"SequenceInsert", 11, kMaxOpset, insert_build});
-  v.push_back({"SequenceErase", 11, kMaxOpset, erase_build});
-  v.push_back({"SequenceLength", 11, kMaxOpset, length_build});
-  v.push_back({"SplitToSequence", 11, kMaxOpset, split_build});
-  v.push_back({"ConcatFromSequence", 11, kMaxOpset, concat_build});
-  v.push_back({"SequenceMap", 17, kMaxOpset, map_build});
-  v.push_back({"Optional", 15, kMaxOpset, optional_build});
-  v.push_back({"OptionalHasElement", 15, kMaxOpset, has_element_build});
-  v.push_back({"OptionalGetElement", 15, kMaxOpset, get_element_build});
-  return v;
-}());
+const TableRegistrar sequence_entries({
+    {"SequenceConstruct", 11, kMaxOpset, construct_build},
+    {"SequenceEmpty", 11, kMaxOpset, empty_build},
+    {"SequenceAt", 11, kMaxOpset, at_build},
+    {"SequenceInsert", 11, kMaxOpset, insert_build},
+    {"SequenceErase", 11, kMaxOpset, erase_build},
+    {"SequenceLength", 11, kMaxOpset, length_build},
+    {"SplitToSequence", 11, kMaxOpset, split_build},
+    {"ConcatFromSequence", 11, kMaxOpset, concat_build},
+    {"SequenceMap", 17, kMaxOpset, map_build},
+    {"Optional", 15, kMaxOpset, optional_build},
+    {"OptionalHasElement", 15, kMaxOpset, has_element_build},
+    {"OptionalGetElement", 15, kMaxOpset, get_element_build},
+});
 
 }  // namespace
 }  // namespace sinter::onnx::detail

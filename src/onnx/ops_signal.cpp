@@ -54,13 +54,11 @@ void mel_build(Ctx& c) {
   c.set_out(0, c.emit("mel_weight_matrix", {}, {int64_t(0), int64_t(0), int64_t(0), 0.0, 0.0, dt}, ai));
 }
 
-const TableRegistrar reg([] {
-  std::vector<OpEntry> v;
-  v.push_back({"DFT", 17, kMax, dft_build});
-  v.push_back({"STFT", 17, kMax, stft_build});
-  v.push_back({"MelWeightMatrix", 17, kMax, mel_build});
-  return v;
-}());
+const TableRegistrar reg({
+    {"DFT", 17, kMax, dft_build},
+    {"STFT", 17, kMax, stft_build},
+    {"MelWeightMatrix", 17, kMax, mel_build},
+});
 
 }  // namespace
 }  // namespace sinter::onnx::detail

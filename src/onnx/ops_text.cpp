@@ -14,11 +14,9 @@ void string_normalizer_build(Ctx& c) {
                        c.attr_s("locale", "")}));
 }
 
-const TableRegistrar text_entries([] {
-  std::vector<OpEntry> v;
-  v.push_back({"StringNormalizer", 10, kMaxOpset, string_normalizer_build});
-  return v;
-}());
+const TableRegistrar text_entries({
+    {"StringNormalizer", 10, kMaxOpset, string_normalizer_build},
+});
 
 }  // namespace
 }  // namespace sinter::onnx::detail

@@ -26,11 +26,9 @@ void tfidf_build(Ctx& c) {
   c.set_out(0, c.emit("tfidf_vectorizer", {c.in(0), w}, attrs));
 }
 
-const TableRegistrar reg([] {
-  std::vector<OpEntry> v;
-  v.push_back({"TfIdfVectorizer", 9, kMax, tfidf_build});
-  return v;
-}());
+const TableRegistrar reg({
+    {"TfIdfVectorizer", 9, kMax, tfidf_build},
+});
 
 }  // namespace
 }  // namespace sinter::onnx::detail
