@@ -289,29 +289,26 @@ void random_like_build(Ctx& c, bool normal) {
   c.set_out(0, c.emit(normal ? "random_normal_like" : "random_uniform_like", {c.in(0)}, {a, b, seed_attr(c), dtype_attr(c)}));
 }
 
-const TableRegistrar more_entries([] {
-  std::vector<OpEntry> v;
-  auto add = [&](const char* op, int since, int until, BuildFn f) { v.push_back({op, since, until, std::move(f)}); };
-  add("NegativeLogLikelihoodLoss", 12, kMax, nll_build);
-  add("SoftmaxCrossEntropyLoss", 12, kMax, sce_build);
-  add("OneHot", 9, kMax, one_hot_build);
-  add("GatherND", 11, kMax, gather_nd_build);
-  add("ScatterND", 11, kMax, scatter_nd_build);
-  add("Compress", 9, kMax, compress_build);
-  add("ReverseSequence", 10, kMax, reverse_sequence_build);
-  add("NonZero", 9, kMax, nonzero_build);
-  add("HannWindow", 17, kMax, [](Ctx& c) { window_build(c, "hann"); });
-  add("HammingWindow", 17, kMax, [](Ctx& c) { window_build(c, "hamming"); });
-  add("BlackmanWindow", 17, kMax, [](Ctx& c) { window_build(c, "blackman"); });
-  add("TopK", 1, kMax, topk_build);
-  add("Unique", 11, kMax, unique_build);
-  add("Det", 11, kMax, [](Ctx& c) { c.set_out(0, c.emit("det", {c.in(0)})); });
-  add("BitShift", 11, kMax, bit_shift_build);
-  add("RandomUniformLike", 1, kMax, [](Ctx& c) { random_like_build(c, false); });
-  add("RandomNormalLike", 1, kMax, [](Ctx& c) { random_like_build(c, true); });
-  add("Bernoulli", 15, kMax, [](Ctx& c) { c.set_out(0, c.emit("bernoulli", {c.in(0)}, {seed_attr(c), dtype_attr(c)})); });
-  return v;
-}());
+const TableRegistrar more_entries({
+    {"NegativeLogLikelihoodLoss", 12, kMax, nll_build},
+    {"SoftmaxCrossEntropyLoss", 12, kMax, sce_build},
+    {"OneHot", 9, kMax, one_hot_build},
+    {"GatherND", 11, kMax, gather_nd_build},
+    {"ScatterND", 11, kMax, scatter_nd_build},
+    {"Compress", 9, kMax, compress_build},
+    {"ReverseSequence", 10, kMax, reverse_sequence_build},
+    {"NonZero", 9, kMax, nonzero_build},
+    {"HannWindow", 17, kMax, [](Ctx& c) { window_build(c, "hann"); }},
+    {"HammingWindow", 17, kMax, [](Ctx& c) { window_build(c, "hamming"); }},
+    {"BlackmanWindow", 17, kMax, [](Ctx& c) { window_build(c, "blackman"); }},
+    {"TopK", 1, kMax, topk_build},
+    {"Unique", 11, kMax, unique_build},
+    {"Det", 11, kMax, [](Ctx& c) { c.set_out(0, c.emit("det", {c.in(0)})); }},
+    {"BitShift", 11, kMax, bit_shift_build},
+    {"RandomUniformLike", 1, kMax, [](Ctx& c) { random_like_build(c, false); }},
+    {"RandomNormalLike", 1, kMax, [](Ctx& c) { random_like_build(c, true); }},
+    {"Bernoulli", 15, kMax, [](Ctx& c) { c.set_out(0, c.emit("bernoulli", {c.in(0)}, {seed_attr(c), dtype_attr(c)})); }},
+});
 
 }  // namespace
 }  // namespace sinter::onnx::detail

@@ -443,21 +443,18 @@ void dropout_build(Ctx& c) {
   }
 }
 
-static const TableRegistrar reg([] {
-  std::vector<OpEntry> v;
-  auto add = [&](const char* op, int since, int until, BuildFn fn) { v.push_back({op, since, until, std::move(fn)}); };
-  add("Conv", 1, kMax, conv_build);
-  add("ConvTranspose", 1, kMax, conv_transpose_build);
-  add("ConvInteger", 10, kMax, conv_integer_build);
-  add("QLinearConv", 10, kMax, qlinear_conv_build);
-  add("MaxPool", 1, kMax, [](Ctx& c) { pool_build(c, true); });
-  add("AveragePool", 1, kMax, [](Ctx& c) { pool_build(c, false); });
-  add("MaxUnpool", 9, kMax, max_unpool_build);
-  add("LRN", 1, kMax, lrn_build);
-  add("BatchNormalization", 1, kMax, batch_norm_build);
-  add("Dropout", 1, kMax, dropout_build);
-  return v;
-}());
+static const TableRegistrar reg({
+    {"Conv", 1, kMax, conv_build},
+    {"ConvTranspose", 1, kMax, conv_transpose_build},
+    {"ConvInteger", 10, kMax, conv_integer_build},
+    {"QLinearConv", 10, kMax, qlinear_conv_build},
+    {"MaxPool", 1, kMax, [](Ctx& c) { pool_build(c, true); }},
+    {"AveragePool", 1, kMax, [](Ctx& c) { pool_build(c, false); }},
+    {"MaxUnpool", 9, kMax, max_unpool_build},
+    {"LRN", 1, kMax, lrn_build},
+    {"BatchNormalization", 1, kMax, batch_norm_build},
+    {"Dropout", 1, kMax, dropout_build},
+});
 
 }  // namespace
 }  // namespace sinter::onnx::detail
