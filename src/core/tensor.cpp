@@ -35,7 +35,7 @@ DimVector channels_last_strides(IntArrayRef sizes) {
 }
 
 bool is_channels_last(const Tensor& t) {
-  if (!t.defined() || t.dim() != 4) return false;
+  if (!t.defined() || t.dim() != 4 || t.is_contiguous()) return false;
   DimVector want = channels_last_strides(t.sizes());
   for (int64_t d = 0; d < 4; ++d)
     if (t.size(d) != 1 && t.stride(d) != want[static_cast<size_t>(d)]) return false;

@@ -15,8 +15,8 @@ int64_t checked_numel(const char* op, IntArrayRef sizes);
 /// Strides of an (N, C, H, W) tensor stored channels-last, i.e. N, H, W, C in memory:
 /// (H*W*C, 1, W*C, C).
 DimVector channels_last_strides(IntArrayRef sizes);
-/// True when t is 4-D, dense and channels-last (a dim of size 1 may have any stride). A tensor
-/// with C == 1 or H == W == 1 can be both contiguous and channels-last.
+/// True when t is 4-D, dense and stored channels-last (a dim of size 1 may have any stride). A
+/// tensor that is also contiguous (C == 1, or H == W == 1) counts as plain: false.
 bool is_channels_last(const Tensor& t);
 
 }  // namespace sinter::detail

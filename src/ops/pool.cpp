@@ -359,7 +359,7 @@ void max_pool_kernel(const OpCall& c) {
   bool with_idx = c.out.size() == 2;
   const Tensor& y = c.out[0];
   // A channels-last input and output (an executor's plan between convolutions) stay so.
-  const bool nhwc = Fast && ND == 2 && !with_idx && !c.in[0].is_contiguous() && detail::is_channels_last(c.in[0]) &&
+  const bool nhwc = Fast && ND == 2 && !with_idx && detail::is_channels_last(c.in[0]) &&
                     detail::is_channels_last(y);
   if (!nhwc && !y.is_contiguous()) {  // computed plain, then copied into the output's layout
     Tensor tmp = detail::make_empty(y.sizes(), y.dtype(), y.device());

@@ -204,10 +204,8 @@ dims plain_strides(const dims& d) {
   return s;
 }
 dnnl::memory::desc plain_md(const dims& d) { return dnnl::memory::desc(d, onednn::dt::f32, plain_strides(d)); }
-// A 2-D convolution's tensor stored channels-last (and not also plain: then it reads as plain).
-bool is_channels_last_2d(const Tensor& t, const ConvGeom& g) {
-  return g.nd == 2 && !t.is_contiguous() && sinter::detail::is_channels_last(t);
-}
+// A 2-D convolution's tensor stored channels-last.
+bool is_channels_last_2d(const Tensor& t, const ConvGeom& g) { return g.nd == 2 && sinter::detail::is_channels_last(t); }
 dims onednn_dims(const Tensor& t) { return dims(t.sizes().begin(), t.sizes().end()); }
 dnnl::memory::desc any_md(const dims& d) { return dnnl::memory::desc(d, onednn::dt::f32, dnnl::memory::format_tag::any); }
 
